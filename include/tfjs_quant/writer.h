@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+// Writes a model with each tensor re-encoded as planned: the model JSON
+// (everything but the manifest kept byte for byte) and converter-style shards
+// group<G>-shard<S>of<N>.bin. Tensors stream through one at a time; at most
+// one shard (shard_size_bytes) is buffered.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tfjs_quant/io.h"
+#include "tfjs_quant/model.h"
+#include "tfjs_quant/quantize.h"
+#include "tfjs_quant/select.h"
+
+namespace tfq {
+
+struct WriteOptions {
+  // Bytes per shard file; the converter's --weight_shard_size_bytes. Must be > 0.
+  uint64_t shard_size_bytes = 4194304;
+  // float64 (numpy >= 2, default) or numpy-1 float32 arithmetic (spec 3.3).
+  Arithmetic arithmetic = Arithmetic::kFloat64;
+};
+
+// What happened to one tensor.
+struct TensorOutcome {
+  std::string name;
+  Encoding before = Encoding::kRaw, after = Encoding::kRaw;
+  uint64_t bytes_before = 0, bytes_after = 0;
+  size_t nan_count = 0, inf_count = 0;  // set when non-finite values blocked quantizing
+};
+
+struct WriteReport {
+  std::vector<TensorOutcome> tensors;
+  uint64_t bytes_before = 0, bytes_after = 0;
+  std::vector<std::string> files;     // every file written, JSON last
+  std::vector<std::string> warnings;  // one line each, for the user
+};
+
+// `plan` holds one Target per model.tensors() entry.
+Result<WriteReport> WriteModel(const Model& model, std::span<const Target> plan, const WriteOptions& options,
+                               FileSink& sink);
+
+}  // namespace tfq

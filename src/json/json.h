@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+// JSON for the manifest: parse (with line/column errors, no exceptions), dump
+// the way Python's json.dump writes it (what tensorflowjs_converter emits),
+// and find a top-level value's byte span so the rest of model.json is kept
+// byte for byte.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "tfjs_quant/status.h"
+
+namespace tfq::json {
+
+// ordered_json keeps the key order of the file, which we write back.
+using Json = nlohmann::ordered_json;
+
+// Parses strict JSON. On failure the message is "<label>: line L, column C: ...".
+Result<Json> Parse(std::string_view text, std::string_view label);
+
+// json.dump(value) with Python defaults: separators ", " and ": ",
+// ensure_ascii, floats as repr(). Non-finite floats are not valid JSON and
+// are never written; callers must not pass them.
+std::string DumpPython(const Json& value);
+
+// Python repr() of a float: shortest round-trip digits, "1.0", "-0.0",
+// "1e-05", "3.356984890033899e-05", "1e+16".
+std::string PythonFloatRepr(double v);
+
+// A JSON string literal with Python's ensure_ascii escaping.
+std::string PythonStringLiteral(std::string_view utf8);
+
+// Byte range [begin, end) of the value of member `key` of the top-level
+// object in `text`, which must already be known to be valid JSON.
+std::optional<std::pair<size_t, size_t>> TopLevelMemberSpan(std::string_view text,
+                                                            std::string_view key);
+// Byte range of the root value (without surrounding white space).
+std::pair<size_t, size_t> RootValueSpan(std::string_view text);
+
+// Describes a JSON value's type for messages: "a string", "the number 3", ...
+std::string Describe(const Json& v);
+
+}  // namespace tfq::json

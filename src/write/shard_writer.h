@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+// Cuts a group's byte stream into shard files of a fixed size, as the
+// converter's _shard_group_bytes_to_disk does. The shard count N is only known
+// at the end (a tensor with NaN keeps its larger encoding), so shards are
+// written under temporary names and renamed when the group is finished.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tfjs_quant/io.h"
+
+namespace tfq {
+
+class ShardWriter {
+ public:
+  // group_number is 1-based, as in the file names.
+  ShardWriter(FileSink& sink, size_t group_number, uint64_t shard_size);
+
+  Status Append(std::span<const uint8_t> bytes);
+  // Writes the last shard. If `max_last` > 0 the final piece is split so that
+  // no piece exceeds it (tfjs's CompositeArrayBuffer quirk, spec 1.5).
+  // Renames the shards to group<G>-shard<S>of<N>.bin and returns their names.
+  Result<std::vector<std::string>> Finish(uint64_t max_last);
+
+  uint64_t bytes_written() const { return total_; }
+  // Sizes of the shards written so far (all but the buffered one).
+  const std::vector<uint64_t>& sizes() const { return sizes_; }
+  uint64_t pending() const { return buffer_.size(); }
+
+ private:
+  Status Flush(size_t n);
+
+  FileSink& sink_;
+  size_t group_;
+  uint64_t shard_size_;
+  std::vector<uint8_t> buffer_;
+  std::vector<std::string> temp_names_;
+  std::vector<uint64_t> sizes_;
+  uint64_t total_ = 0;
+};
+
+}  // namespace tfq

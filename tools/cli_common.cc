@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cli_common.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <algorithm>
+#include <map>
+
+namespace tfq::cli {
+namespace fs = std::filesystem;
+
+int ExitCodeFor(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kOk: return kExitOk;
+    case StatusCode::kInvalidArgument: return kExitUsage;
+    case StatusCode::kParseError:
+    case StatusCode::kFormatError:
+    case StatusCode::kUnsupported:
+    case StatusCode::kNotFound:
+    case StatusCode::kUnsafePath: return kExitInput;
+    case StatusCode::kAlreadyExists: return kExitOutput;
+    case StatusCode::kIOError: return kExitIO;
+  }
+  return kExitInternal;
+}
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "tfjs-quant: error: %s\n", s.message().c_str());
+  return ExitCodeFor(s);
+}
+
+void Warn(const std::string& message) { std::fprintf(stderr, "tfjs-quant: warning: %s\n", message.c_str()); }
+
+Result<OpenedModel> OpenModel(const fs::path& in) {
+  OpenedModel om;
+  TFQ_ASSIGN_OR_RETURN(om.where, LocateModel(in));
+  om.source = std::make_unique<DiskSource>(om.where.folder);
+  auto model = Model::Open(*om.source, om.where.json_name);
+  if (!model.ok()) return model.status();
+  om.model = std::make_unique<Model>(std::move(model).value());
+  om.files.push_back(om.where.folder / om.where.json_name);
+  for (const auto& g : om.model->file().groups)
+    for (const auto& p : g.paths) om.files.push_back(om.where.folder / p);
+  return om;
+}
+
+Result<WriteReport> WriteOutput(const OpenedModel& in, std::span<const Target> plan, const WriteOptions& options,
+                                const fs::path& out, bool force) {
+  TFQ_ASSIGN_OR_RETURN(auto dir, OutputDir::Create(out, in.where.folder, in.where.is_folder, in.files, force));
+  TFQ_ASSIGN_OR_RETURN(WriteReport report, WriteModel(*in.model, plan, options, *dir));
+  TFQ_RETURN_IF_ERROR(dir->Commit());
+  return report;
+}
+
+namespace {
+std::string Grouped(uint64_t n) {
+  std::string s = std::to_string(n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
+  return s;
+}
+std::string EncodingLabel(const WeightEntry& e, Encoding enc) {
+  return enc == Encoding::kRaw ? std::string(DTypeName(e.dtype)) : std::string(EncodingName(enc));
+}
+}  // namespace
+
+void PrintSummary(const OpenedModel& in, const WriteReport& report, const fs::path& out) {
+  const Model& m = *in.model;
+  const ModelFile& mf = m.file();
+  struct Row {
+    size_t count = 0;
+    uint64_t before = 0, after = 0;
+  };
+  std::map<std::string, Row> rows;
+  for (size_t i = 0; i < report.tensors.size(); ++i) {
+    const auto& o = report.tensors[i];
+    const WeightEntry& e = m.entry(m.tensors()[i]);
+    bool kept = o.before == o.after && o.bytes_before == o.bytes_after;
+    std::string label = EncodingLabel(e, o.after);
+    if (kept) label += " (kept)";
+    else label = EncodingLabel(e, o.before) + " -> " + label;
+    Row& r = rows[label];
+    ++r.count;
+    r.before += o.bytes_before;
+    r.after += o.bytes_after;
+  }
+  size_t shards = report.files.size() - 1;
+  fmt::print("{}: {} weights, {} bytes ({})\n", (in.where.folder / in.where.json_name).string(), mf.num_weights(),
+             Grouped(report.bytes_before),
+             mf.kind == ModelKind::kStandaloneManifest ? "standalone weights manifest"
+                                                       : (mf.format.empty() ? "model JSON" : mf.format));
+  fmt::print("  {:<28} {:>8} {:>14} {:>14}\n", "encoding", "weights", "bytes before", "bytes after");
+  for (const auto& [label, r] : rows) {
+    fmt::print("  {:<28} {:>8} {:>14} {:>14}\n", label, r.count, Grouped(r.before), Grouped(r.after));
+  }
+  double pct = report.bytes_before ? 100.0 * static_cast<double>(report.bytes_after) / static_cast<double>(report.bytes_before) : 100.0;
+  fmt::print("  {:<28} {:>8} {:>14} {:>14}  ({:.1f}%)\n", "total", report.tensors.size(), Grouped(report.bytes_before),
+             Grouped(report.bytes_after), pct);
+  fmt::print("wrote {}: {} + {} shard{}\n", out.string(), mf.file_name, shards, shards == 1 ? "" : "s");
+}
+
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+}  // namespace tfq::cli

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+// What the subcommands share: exit codes, error printing, opening the input
+// and committing the output.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tfjs_quant/tfjs_quant.h"
+
+namespace tfq::cli {
+
+// Documented in README.md ("Exit codes").
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitInternal = 1,  // a bug in tfjs-quant
+  kExitUsage = 2,     // bad command line: flags, patterns, conflicting rules
+  kExitInput = 3,     // the input model cannot be read or is not valid
+  kExitOutput = 4,    // the output was refused: exists, or inside the input
+  kExitIO = 5,        // the OS failed a read or write
+};
+
+int ExitCodeFor(const Status& s);
+// Prints "tfjs-quant: error: <message>" and returns the exit code.
+int Fail(const Status& s);
+void Warn(const std::string& message);
+
+struct OpenedModel {
+  ModelLocation where;
+  std::unique_ptr<DiskSource> source;
+  std::unique_ptr<Model> model;
+  std::vector<std::filesystem::path> files;  // the JSON and every shard
+};
+Result<OpenedModel> OpenModel(const std::filesystem::path& in);
+
+// Writes `model` with `plan` into a new folder `out`, atomically.
+Result<WriteReport> WriteOutput(const OpenedModel& in, std::span<const Target> plan, const WriteOptions& options,
+                                const std::filesystem::path& out, bool force);
+
+// The "what it did" lines: tensors per encoding, bytes before and after.
+void PrintSummary(const OpenedModel& in, const WriteReport& report, const std::filesystem::path& out);
+
+// Classic edit distance, for "did you mean".
+size_t EditDistance(const std::string& a, const std::string& b);
+
+}  // namespace tfq::cli

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+// tfjs-quant dequantize IN OUT: every quantized weight back to its dtype
+// (float32, or int32 for legacy files), with the values tfjs decodes.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli_common.h"
+#include "commands.h"
+
+namespace tfq::cli {
+namespace {
+
+struct DequantizeArgs {
+  std::string in, out;
+  uint64_t shard_size = 4194304;
+  bool force = false;
+};
+
+int Run(const DequantizeArgs& a) {
+  auto opened = OpenModel(a.in);
+  if (!opened.ok()) return Fail(opened.status());
+  std::vector<Target> plan(opened->model->tensors().size(), Target::kRaw);
+  WriteOptions options;
+  options.shard_size_bytes = a.shard_size;
+  auto report = WriteOutput(*opened, plan, options, a.out, a.force);
+  if (!report.ok()) return Fail(report.status());
+  for (const auto& w : report->warnings) Warn(w);
+  PrintSummary(*opened, *report, a.out);
+  return kExitOk;
+}
+
+}  // namespace
+
+Runner SetupDequantize(CLI::App& sub) {
+  auto a = std::make_shared<DequantizeArgs>();
+  sub.add_option("IN", a->in, "Model folder, model JSON file (any name), or standalone *weights_manifest.json")
+      ->required();
+  sub.add_option("OUT", a->out, "New output folder (must not exist or be empty; see --force)")->required();
+  sub.add_option("--weight_shard_size_bytes,--shard-size", a->shard_size, "Bytes per shard file (default 4194304)")
+      ->check(CLI::PositiveNumber);
+  sub.add_flag("--force", a->force, "Replace OUT if it exists and is not empty");
+  return [a] { return Run(*a); };
+}
+
+}  // namespace tfq::cli

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+// tfjs-quant quantize IN OUT [options]: the converter's quantization flags,
+// with the converter's meaning (spec section 4), on an existing tfjs model.
+#include <memory>
+#include <string>
+
+#include "cli_common.h"
+#include "commands.h"
+
+namespace tfq::cli {
+namespace {
+
+// CLI11 flag values: a bare flag yields kBare; "--flag=" (empty) yields "".
+constexpr const char* kBare = "\x01";
+constexpr const char* kUnset = "\x02";
+
+struct QuantizeArgs {
+  std::string in, out;
+  std::string uint8 = kUnset, uint16 = kUnset, float16 = kUnset;
+  int quantization_bytes = 0;
+  uint64_t shard_size = 4194304;
+  std::string skip;
+  std::string arithmetic = "float64";
+  bool force = false;
+};
+
+// Fills one rule from a flag value; returns false if the flag was not given.
+void ToRule(const std::string& v, DTypeRule* rule) {
+  if (v == kUnset) return;
+  rule->given = true;
+  if (v == kBare) {
+    rule->fallthrough = true;
+  } else {
+    // "--quantize_uint8=" gives the single pattern "", which matches nothing,
+    // exactly as in the converter.
+    rule->patterns = SplitPatterns(v);
+  }
+}
+
+int Run(const QuantizeArgs& a) {
+  Selection sel;
+  ToRule(a.uint8, &sel.uint8);
+  ToRule(a.uint16, &sel.uint16);
+  ToRule(a.float16, &sel.float16);
+  if (a.quantization_bytes != 0) {
+    if (sel.uint8.given || sel.uint16.given || sel.float16.given) {
+      return Fail(InvalidArgument("--quantization_bytes cannot be used with the new quantization flags"));
+    }
+    Warn("--quantization_bytes is deprecated; use --quantize_uint8 or --quantize_uint16 instead");
+    DTypeRule& r = a.quantization_bytes == 1 ? sel.uint8 : sel.uint16;
+    r.given = r.fallthrough = true;
+  }
+  if (!a.skip.empty()) sel.skip = SplitPatterns(a.skip);
+  WriteOptions options;
+  options.shard_size_bytes = a.shard_size;
+  options.arithmetic = a.arithmetic == "float32" ? Arithmetic::kNumpy1Float32 : Arithmetic::kFloat64;
+
+  auto opened = OpenModel(a.in);
+  if (!opened.ok()) return Fail(opened.status());
+  auto plan = Plan(*opened->model, sel);
+  if (!plan.ok()) return Fail(plan.status());
+  auto report = WriteOutput(*opened, *plan, options, a.out, a.force);
+  if (!report.ok()) return Fail(report.status());
+  for (const auto& w : report->warnings) Warn(w);
+  PrintSummary(*opened, *report, a.out);
+  return kExitOk;
+}
+
+}  // namespace
+
+Runner SetupQuantize(CLI::App& sub) {
+  auto a = std::make_shared<QuantizeArgs>();
+  sub.add_option("IN", a->in, "Model folder, model JSON file (any name), or standalone *weights_manifest.json")
+      ->required();
+  sub.add_option("OUT", a->out, "New output folder (must not exist or be empty; see --force)")->required();
+  const std::string pat = "PATTERNS: comma-separated fnmatch globs, e.g. --quantize_uint8='conv*/weights,dense*'. "
+                          "A bare flag is the fallthrough: every float32 weight no pattern matched";
+  sub.add_flag("--quantize_uint8{\x01},--uint8{\x01}", a->uint8, "Quantize to uint8 (affine min/scale). " + pat);
+  sub.add_flag("--quantize_uint16{\x01},--uint16{\x01}", a->uint16, "Quantize to uint16 (affine min/scale). " + pat);
+  sub.add_flag("--quantize_float16{\x01},--float16{\x01}", a->float16, "Quantize to float16. " + pat);
+  sub.add_option("--quantization_bytes", a->quantization_bytes,
+                 "Deprecated converter flag: 1 = --quantize_uint8, 2 = --quantize_uint16")
+      ->check(CLI::IsMember({1, 2}));
+  sub.add_option("--weight_shard_size_bytes,--shard-size", a->shard_size, "Bytes per shard file (default 4194304)")
+      ->check(CLI::PositiveNumber);
+  sub.add_option("--skip", a->skip, "Comma-separated patterns of weights to keep as stored, whatever else matches");
+  sub.add_option("--arithmetic", a->arithmetic,
+                 "float64 (numpy >= 2, default) or float32 (numpy 1.x: matches older converter output byte for byte)")
+      ->check(CLI::IsMember({"float64", "float32"}));
+  sub.add_flag("--force", a->force, "Replace OUT if it exists and is not empty");
+  return [a] { return Run(*a); };
+}
+
+}  // namespace tfq::cli

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+// The subcommand table: each cmd_<verb>.cc registers its options on a CLI11
+// subcommand and returns the function that runs it.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace tfq::cli {
+
+using Runner = std::function<int()>;
+Runner SetupQuantize(CLI::App& sub);
+Runner SetupDequantize(CLI::App& sub);
+
+struct Command {
+  const char* name;
+  const char* help;
+  Runner (*setup)(CLI::App&);
+};
+
+inline constexpr Command kCommands[] = {
+    {"quantize", "Quantize a model's float32 weights to uint8, uint16 or float16", SetupQuantize},
+    {"dequantize", "Decode every quantized weight back to float32 exactly as tfjs does", SetupDequantize},
+};
+
+}  // namespace tfq::cli

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+// tfjs-quant: the command-line tool. A thin shell over the library: parse the
+// command line, call the library, print what happened.
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cli_common.h"
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  using namespace tfq::cli;
+  CLI::App app{"tfjs-quant: shrink TensorFlow.js model weights (uint8, uint16, float16)", "tfjs-quant"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "tfjs-quant 0.1.0");
+  std::vector<std::pair<CLI::App*, Runner>> runners;
+  for (const auto& c : kCommands) {
+    CLI::App* sub = app.add_subcommand(c.name, c.help);
+    runners.emplace_back(sub, c.setup(*sub));
+  }
+  // "did you mean": CLI11 would only say the word was not expected.
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (const auto& c : kCommands) known = known || std::strcmp(argv[1], c.name) == 0;
+    if (!known) {
+      std::string best;
+      size_t best_d = 99;
+      for (const auto& c : kCommands) {
+        size_t d = EditDistance(argv[1], c.name);
+        if (d < best_d) best_d = d, best = c.name;
+      }
+      std::fprintf(stderr, "tfjs-quant: error: unknown command '%s'%s\nRun 'tfjs-quant --help' for the commands.\n",
+                   argv[1], best_d <= 3 ? (", did you mean '" + best + "'?").c_str() : "");
+      return kExitUsage;
+    }
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "tfjs-quant: error: %s\n", e.what());
+    std::string args;
+    for (int i = 1; i < argc; ++i) args += std::string(" ") + argv[i];
+    if (std::string(e.what()).find("not expected") != std::string::npos &&
+        args.find("--quantize_") != std::string::npos) {
+      std::fprintf(stderr, "Patterns go after '=', e.g. --quantize_uint8='conv*,dense*'; a bare flag takes none.\n");
+    }
+    std::fprintf(stderr, "Run 'tfjs-quant %s --help' for usage.\n", argc > 1 ? argv[1] : "");
+    return kExitUsage;
+  }
+  for (auto& [sub, run] : runners) {
+    if (sub->parsed()) return run();
+  }
+  return kExitUsage;
+}
