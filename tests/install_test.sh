@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the library into a temporary prefix and builds examples/ against
+# it with find_package, then runs the example: the C++ API works as shipped.
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:?usage: install_test.sh BUILD_DIR}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
+cmake -S "$src/examples" -B "$tmp/build" -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
+cmake --build "$tmp/build" -j2 >/dev/null
+out=$("$tmp/build/quantize_one")
+echo "$out"
+grep -q "1 weights; first: w" <<<"$out"
+grep -q "min -1.0007843354169061 scale 0.008627451167387121 first code 0" <<<"$out"
+grep -q "20 bytes -> 5 bytes in 2 files" <<<"$out"
+echo "install test: passed"
