@@ -10,8 +10,7 @@
 namespace tfq::cli {
 namespace {
 
-// CLI11 flag values: a bare flag yields kBare; "--flag=" (empty) yields "".
-constexpr const char* kBare = "\x01";
+// The value of a --quantize_* flag that was not given.
 constexpr const char* kUnset = "\x02";
 
 struct QuantizeArgs {
@@ -28,8 +27,10 @@ struct QuantizeArgs {
 void ToRule(const std::string& v, DTypeRule* rule) {
   if (v == kUnset) return;
   rule->given = true;
-  if (v == kBare) {
+  if (v == kBareFlag) {
     rule->fallthrough = true;
+  } else if (v == kEmptyPatternList) {
+    rule->patterns = {""};
   } else {
     // "--quantize_uint8=" gives the single pattern "", which matches nothing,
     // exactly as in the converter.
@@ -73,11 +74,12 @@ Runner SetupQuantize(CLI::App& sub) {
   sub.add_option("IN", a->in, "Model folder, model JSON file (any name), or standalone *weights_manifest.json")
       ->required();
   sub.add_option("OUT", a->out, "New output folder (must not exist or be empty; see --force)")->required();
-  const std::string pat = "PATTERNS: comma-separated fnmatch globs, e.g. --quantize_uint8='conv*/weights,dense*'. "
-                          "A bare flag is the fallthrough: every float32 weight no pattern matched";
-  sub.add_flag("--quantize_uint8{\x01},--uint8{\x01}", a->uint8, "Quantize to uint8 (affine min/scale). " + pat);
-  sub.add_flag("--quantize_uint16{\x01},--uint16{\x01}", a->uint16, "Quantize to uint16 (affine min/scale). " + pat);
-  sub.add_flag("--quantize_float16{\x01},--float16{\x01}", a->float16, "Quantize to float16. " + pat);
+  // main() turns a bare flag into "--flag=<kBareFlag>" (see commands.h).
+  sub.add_option("--quantize_uint8,--uint8", a->uint8, "Quantize to uint8 (affine min/scale)")->type_name("[=PATTERNS]");
+  sub.add_option("--quantize_uint16,--uint16", a->uint16, "Quantize to uint16 (affine min/scale)")
+      ->type_name("[=PATTERNS]");
+  sub.add_option("--quantize_float16,--float16", a->float16, "Quantize to float16 (IEEE half)")
+      ->type_name("[=PATTERNS]");
   sub.add_option("--quantization_bytes", a->quantization_bytes,
                  "Deprecated converter flag: 1 = --quantize_uint8, 2 = --quantize_uint16")
       ->check(CLI::IsMember({1, 2}));
@@ -88,6 +90,10 @@ Runner SetupQuantize(CLI::App& sub) {
                  "float64 (numpy >= 2, default) or float32 (numpy 1.x: matches older converter output byte for byte)")
       ->check(CLI::IsMember({"float64", "float32"}));
   sub.add_flag("--force", a->force, "Replace OUT if it exists and is not empty");
+  sub.footer(
+      "PATTERNS: comma-separated whole-name globs with Python fnmatch rules (* also matches '/', ?, [seq], [!seq]),\n"
+      "given after '=': --quantize_uint8='conv*/weights,dense*'. A flag without '=' is the fallthrough: it takes\n"
+      "every float32 weight that no pattern matched. Only float32 weights are quantized.");
   return [a] { return Run(*a); };
 }
 

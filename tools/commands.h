@@ -10,6 +10,13 @@
 namespace tfq::cli {
 
 using Runner = std::function<int()>;
+
+// Flag values that cannot come from a user: a bare --quantize_* flag, and an
+// explicitly empty one ("--quantize_uint8=").
+inline constexpr const char* kBareFlag = "\x01";
+inline constexpr const char* kEmptyPatternList = "\x03";
+inline constexpr const char* kPatternFlags[] = {"--quantize_uint8", "--quantize_uint16", "--quantize_float16",
+                                                "--uint8",          "--uint16",          "--float16"};
 Runner SetupQuantize(CLI::App& sub);
 Runner SetupDequantize(CLI::App& sub);
 

@@ -35,8 +35,21 @@ int main(int argc, char** argv) {
       return kExitUsage;
     }
   }
+  // The converter's --quantize_* flags take an optional value, and a bare flag
+  // must never swallow the next word (the converter's argparse quirk). CLI11
+  // options always want a value, so give the bare and the empty forms
+  // values no user can type.
+  std::vector<std::string> args(argv, argv + argc);
+  for (auto& a : args) {
+    for (const char* f : kPatternFlags) {
+      if (a == f) a += std::string("=") + kBareFlag;
+      else if (a == std::string(f) + "=") a += kEmptyPatternList;
+    }
+  }
+  std::vector<char*> argv2;
+  for (auto& a : args) argv2.push_back(a.data());
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(argv2.size()), argv2.data());
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
