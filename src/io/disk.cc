@@ -150,7 +150,11 @@ Result<std::unique_ptr<OutputDir>> OutputDir::Create(const fs::path& out, const 
     }
   }
   fs::path parent = out_abs.parent_path();
-  if (!fs::is_directory(parent, ec)) return NotFound("the folder " + parent.string() + " of the output does not exist");
+  // Like the converter (os.makedirs), create missing parent folders.
+  fs::create_directories(parent, ec);
+  if (!fs::is_directory(parent)) {
+    return IOError("cannot create the output's parent folder " + parent.string() + (ec ? ": " + ec.message() : ""));
+  }
   std::random_device rd;
   fs::path tmp = parent / ("." + out_abs.filename().string() + ".tfjs-quant-" + std::to_string(::getpid()) + "-" +
                            std::to_string(rd() % 1000000));
