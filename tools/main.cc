@@ -58,10 +58,12 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "tfjs-quant: error: %s\n", e.what());
-    std::string args;
-    for (int i = 1; i < argc; ++i) args += std::string(" ") + argv[i];
-    if (std::string(e.what()).find("not expected") != std::string::npos &&
-        args.find("--quantize_") != std::string::npos) {
+    // A bare pattern flag (long or short spelling) followed by its patterns
+    // as a separate word leaves that word unexpected.
+    bool bare_pattern_flag = false;
+    for (int i = 1; i < argc; ++i)
+      for (const char* f : kPatternFlags) bare_pattern_flag = bare_pattern_flag || std::strcmp(argv[i], f) == 0;
+    if (std::string(e.what()).find("not expected") != std::string::npos && bare_pattern_flag) {
       std::fprintf(stderr, "Patterns go after '=', e.g. --quantize_uint8='conv*,dense*'; a bare flag takes none.\n");
     }
     std::fprintf(stderr, "Run 'tfjs-quant %s --help' for usage.\n", argc > 1 ? argv[1] : "");
