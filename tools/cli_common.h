@@ -20,6 +20,7 @@ enum ExitCode : int {
   kExitInput = 3,     // the input model cannot be read or is not valid
   kExitOutput = 4,    // the output was refused: exists, or inside the input
   kExitIO = 5,        // the OS failed a read or write
+  kExitDiffer = 6,    // diff: the two models do not hold the same weight names and shapes
 };
 
 int ExitCodeFor(const Status& s);

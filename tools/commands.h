@@ -19,6 +19,8 @@ inline constexpr const char* kPatternFlags[] = {"--quantize_uint8", "--quantize_
                                                 "--uint8",          "--uint16",          "--float16"};
 Runner SetupQuantize(CLI::App& sub);
 Runner SetupDequantize(CLI::App& sub);
+Runner SetupInspect(CLI::App& sub);
+Runner SetupDiff(CLI::App& sub);
 
 struct Command {
   const char* name;
@@ -29,6 +31,8 @@ struct Command {
 inline constexpr Command kCommands[] = {
     {"quantize", "Quantize a model's float32 weights to uint8, uint16 or float16", SetupQuantize},
     {"dequantize", "Decode every quantized weight back to float32 exactly as tfjs does", SetupDequantize},
+    {"inspect", "Per-tensor statistics, predicted quantization error and risk, sizes on the wire", SetupInspect},
+    {"diff", "Compare two models with the same weights, tensor by tensor", SetupDiff},
 };
 
 }  // namespace tfq::cli

@@ -5,6 +5,7 @@
 
 #include "tfjs_quant/disk.h"
 #include "tfjs_quant/dtype.h"
+#include "tfjs_quant/inspect.h"
 #include "tfjs_quant/io.h"
 #include "tfjs_quant/manifest.h"
 #include "tfjs_quant/model.h"

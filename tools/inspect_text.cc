@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+// The terminal view of inspect: totals, then tensors by risk.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "inspect_report.h"
+
+namespace tfq::cli {
+
+std::string Grouped(uint64_t n) {
+  std::string s = std::to_string(n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
+  return s;
+}
+
+std::string Db(double db) {
+  if (std::isinf(db)) return db > 0 ? "exact" : "-inf";
+  return fmt::format("{:.1f}", db);
+}
+
+std::vector<size_t> RiskOrder(const InspectReport& r) {
+  std::vector<size_t> idx(r.tensors.size());
+  std::iota(idx.begin(), idx.end(), 0);
+  std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
+    const auto& x = r.tensors[a];
+    const auto& y = r.tensors[b];
+    if (x.risk != y.risk) return x.risk > y.risk;
+    return x.uint8.worst_channel_sqnr_db < y.uint8.worst_channel_sqnr_db;
+  });
+  return idx;
+}
+
+namespace {
+std::string ShapeText(const std::vector<int64_t>& s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? "," : "") + std::to_string(s[i]);
+  return out + "]";
+}
+std::string Clip(const std::string& s, size_t n) {
+  return s.size() <= n ? s : "…" + s.substr(s.size() - (n - 1));
+}
+}  // namespace
+
+std::string RenderText(const InspectView& v, bool all, bool color) {
+  const auto& r = v.report;
+  std::string out;
+  out += fmt::format("{}: {} weights ({})\n\n", v.model_path, r.tensors.size(), v.format);
+  const char* names[] = {"as stored", "all uint8", "all uint16", "all float16"};
+  out += fmt::format("  {:<12} {:>14} {:>14} {:>14}\n", "size", "bytes", "gzip", "brotli");
+  for (size_t k = 0; k < kNumVariants; ++k) {
+    const auto& t = v.totals[k];
+    out += fmt::format("  {:<12} {:>14} {:>14} {:>14}\n", names[k], Grouped(t.bytes), Grouped(t.gzip), Grouped(t.brotli));
+  }
+  size_t counts[4] = {0, 0, 0, 0};
+  for (const auto& t : r.tensors) ++counts[static_cast<int>(t.risk)];
+  out += fmt::format("\n  risk: {} high, {} medium, {} low; SQNR in dB (higher is better), \"worst ch\" = worst output channel\n\n",
+                     counts[3], counts[2], counts[1]);
+  auto order = RiskOrder(r);
+  size_t shown = all ? order.size() : std::min<size_t>(order.size(), 20);
+  out += fmt::format("  {:<6} {:<40} {:<16} {:<8} {:>11} {:>6} {:>8} {:>6} {:>6} {:>5}  {}\n", "risk", "name", "shape",
+                     "stored", "bytes", "u8 dB", "worst ch", "u16 dB", "f16 dB", "lvls", "reason");
+  for (size_t i = 0; i < shown; ++i) {
+    const auto& t = r.tensors[order[i]];
+    std::string risk(RiskName(t.risk));
+    std::string stored = t.stored == Encoding::kRaw ? std::string(DTypeName(t.dtype)) : std::string(EncodingName(t.stored));
+    std::string line;
+    if (t.quantizable && t.elements > 0 && t.nan_count + t.inf_count == 0) {
+      line = fmt::format("  {:<6} {:<40} {:<16} {:<8} {:>11} {:>6} {:>8} {:>6} {:>6} {:>5}  {}", risk, Clip(t.name, 40),
+                         ShapeText(t.shape), stored, Grouped(t.stored_bytes), Db(t.uint8.sqnr_db),
+                         t.channels > 1 ? Db(t.uint8.worst_channel_sqnr_db) : "-", Db(t.uint16.sqnr_db),
+                         Db(t.float16.sqnr_db), t.uint8_levels_used, t.reason);
+    } else {
+      line = fmt::format("  {:<6} {:<40} {:<16} {:<8} {:>11} {:>6} {:>8} {:>6} {:>6} {:>5}  {}", risk, Clip(t.name, 40),
+                         ShapeText(t.shape), stored, Grouped(t.stored_bytes), "-", "-", "-", "-", "-", t.reason);
+    }
+    if (color && t.risk == Risk::kHigh) line = "\x1b[31m" + line + "\x1b[0m";
+    else if (color && t.risk == Risk::kMedium) line = "\x1b[33m" + line + "\x1b[0m";
+    out += line + "\n";
+  }
+  if (shown < order.size()) out += fmt::format("  ... {} more (--all shows every tensor)\n", order.size() - shown);
+  return out;
+}
+
+}  // namespace tfq::cli
