@@ -53,6 +53,7 @@ struct TensorStats {
   // out of the worst-channel figures.
   int64_t dead_channels = 0;
 
+  bool encoded = false;  // the three encodings were computed (finite, non-empty)
   ErrorEstimate uint8, uint16, float16;
   uint32_t uint8_levels_used = 0;  // distinct codes of 256
   // The worst uint8 channel: its share of the tensor's range and its levels.
@@ -70,15 +71,16 @@ struct TensorStats {
   std::string reason;  // in words, e.g. "channel 7 spans 0.3% of the range: 2 of 256 levels"
 };
 
+// The byte streams inspect can report: the model as stored, and as it would
+// be stored all-uint8, all-uint16 and all-float16.
+enum : int { kVariantStored = 0, kVariantUint8, kVariantUint16, kVariantFloat16, kNumVariants };
+
 struct InspectOptions {
-  // Called with each tensor's bytes as stored, and as all-uint8, all-uint16
-  // and all-float16 would store them (non-float32 tensors as stored), in
-  // manifest order: lets a caller measure compressed sizes without the
-  // library depending on compressors.
+  // Called, in manifest order and in pieces, with each variant's bytes
+  // (tensors that stay as stored give their stored bytes): lets a caller
+  // measure compressed sizes without the library depending on compressors.
   std::function<void(int variant, std::span<const uint8_t>)> on_bytes;
 };
-// Variants passed to on_bytes.
-enum : int { kVariantStored = 0, kVariantUint8, kVariantUint16, kVariantFloat16, kNumVariants };
 
 struct InspectReport {
   std::vector<TensorStats> tensors;  // manifest order
@@ -95,11 +97,15 @@ ChannelAxis ChooseChannelAxis(const WeightEntry& e, bool is_depthwise);
 // Names of weights the model's topology feeds to depthwise convolutions.
 std::vector<std::string> DepthwiseWeights(const ModelFile& file);
 
+// Receives bytes of one variant (kVariant*), a piece at a time.
+using ByteSink = std::function<void(int variant, std::span<const uint8_t>)>;
+
 // Statistics of one float32 tensor (already decoded as tfjs decodes it).
-// If `encoded` is given it receives the uint8, uint16 and float16 bytes the
-// writer would store (empty when the tensor would stay as stored).
+// If `emit` is given it receives, in pieces, the uint8, uint16 and float16
+// bytes the writer would store; it is not called (and `encoded` stays false)
+// when the tensor would stay as stored (NaN/Inf, empty).
 TensorStats AnalyzeFloat32(const WeightEntry& e, std::span<const float> x, const ChannelAxis& axis,
-                           std::array<std::vector<uint8_t>, 3>* encoded = nullptr);
+                           const ByteSink* emit = nullptr);
 
 Result<InspectReport> Inspect(const Model& model, const InspectOptions& options = {});
 

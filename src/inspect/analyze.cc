@@ -93,7 +93,7 @@ void Judge(TensorStats& t) {
 }  // namespace
 
 TensorStats AnalyzeFloat32(const WeightEntry& e, std::span<const float> x, const ChannelAxis& axis,
-                           std::array<std::vector<uint8_t>, 3>* encoded) {
+                           const ByteSink* emit) {
   TensorStats t;
   t.name = e.name;
   t.dtype = e.dtype;
@@ -103,7 +103,6 @@ TensorStats AnalyzeFloat32(const WeightEntry& e, std::span<const float> x, const
   t.quantizable = true;
   t.channel_axis = axis.axis;
   t.channel_axis_reason = axis.reason;
-  if (encoded) for (auto& v : *encoded) v.clear();
 
   // Plain statistics over finite values.
   FloatRange r = ScanRange(x);
@@ -150,14 +149,14 @@ TensorStats AnalyzeFloat32(const WeightEntry& e, std::span<const float> x, const
   t.channels = axis.axis >= 0 ? C : 0;
   if (inner == 0) inner = 1;
 
-  // Quantize and decode exactly as the writer and tfjs would.
+  // Quantize and decode exactly as the writer and tfjs would, a chunk at a
+  // time so that memory stays at the tensor itself (inspect must not need
+  // more than quantize does).
   const size_t n = x.size();
-  std::vector<uint8_t> u8(n), u16(2 * n), f16(2 * n);
   t.uint8_params = ComputeAffineParams(r.min, r.max, 255);
   const AffineParams p16 = ComputeAffineParams(r.min, r.max, 65535);
-  QuantizeAffine(x, t.uint8_params, Encoding::kUint8, Arithmetic::kFloat64, u8.data());
-  QuantizeAffine(x, p16, Encoding::kUint16, Arithmetic::kFloat64, u16.data());
-  QuantizeFloat16(x, f16.data());
+  constexpr size_t kChunk = 1 << 16;
+  std::vector<uint8_t> u8(std::min(n, kChunk)), u16(2 * u8.size()), f16(2 * u8.size());
 
   std::vector<double> sig(static_cast<size_t>(C), 0.0), noise[3];
   for (auto& v : noise) v.assign(static_cast<size_t>(C), 0.0);
@@ -166,28 +165,42 @@ TensorStats AnalyzeFloat32(const WeightEntry& e, std::span<const float> x, const
   std::array<uint64_t, 4> all_levels{};
   double total_sig = 0, total_noise[3] = {0, 0, 0};
   double maxerr[3] = {0, 0, 0};
-  for (size_t i = 0; i < n; ++i) {
-    const size_t c = static_cast<size_t>((i / inner) % static_cast<uint64_t>(C));
-    const double v = x[i];
-    const uint16_t h = static_cast<uint16_t>(f16[2 * i] | (f16[2 * i + 1] << 8));
-    const double dec[3] = {DequantizeAffine(u8[i], t.uint8_params.scale, t.uint8_params.min),
-                           DequantizeAffine(static_cast<uint32_t>(u16[2 * i] | (u16[2 * i + 1] << 8)), p16.scale, p16.min),
-                           HalfBitsToFloat(h)};
-    sig[c] += v * v;
-    total_sig += v * v;
-    for (int k = 0; k < 3; ++k) {
-      const double d = dec[k] - v;
-      noise[k][c] += d * d;
-      total_noise[k] += d * d;
-      maxerr[k] = std::max(maxerr[k], std::fabs(d));
+  for (size_t start = 0; start < n; start += kChunk) {
+    const size_t m = std::min(kChunk, n - start);
+    const auto chunk = x.subspan(start, m);
+    QuantizeAffine(chunk, t.uint8_params, Encoding::kUint8, Arithmetic::kFloat64, u8.data());
+    QuantizeAffine(chunk, p16, Encoding::kUint16, Arithmetic::kFloat64, u16.data());
+    QuantizeFloat16(chunk, f16.data());
+    for (size_t j = 0; j < m; ++j) {
+      const size_t i = start + j;
+      const size_t c = static_cast<size_t>((i / inner) % static_cast<uint64_t>(C));
+      const double v = x[i];
+      const uint16_t h = static_cast<uint16_t>(f16[2 * j] | (f16[2 * j + 1] << 8));
+      const double dec[3] = {DequantizeAffine(u8[j], t.uint8_params.scale, t.uint8_params.min),
+                             DequantizeAffine(static_cast<uint32_t>(u16[2 * j] | (u16[2 * j + 1] << 8)), p16.scale, p16.min),
+                             HalfBitsToFloat(h)};
+      sig[c] += v * v;
+      total_sig += v * v;
+      for (int k = 0; k < 3; ++k) {
+        const double d = dec[k] - v;
+        noise[k][c] += d * d;
+        total_noise[k] += d * d;
+        maxerr[k] = std::max(maxerr[k], std::fabs(d));
+      }
+      cmin[c] = std::min(cmin[c], x[i]);
+      cmax[c] = std::max(cmax[c], x[i]);
+      levels[c][u8[j] >> 6] |= uint64_t{1} << (u8[j] & 63);
+      all_levels[u8[j] >> 6] |= uint64_t{1} << (u8[j] & 63);
+      if ((h & 0x7fffu) == 0x7c00u) ++t.float16_overflow;
+      if ((h & 0x7fffu) == 0 && v != 0) ++t.float16_underflow;
     }
-    cmin[c] = std::min(cmin[c], x[i]);
-    cmax[c] = std::max(cmax[c], x[i]);
-    levels[c][u8[i] >> 6] |= uint64_t{1} << (u8[i] & 63);
-    all_levels[u8[i] >> 6] |= uint64_t{1} << (u8[i] & 63);
-    if ((h & 0x7fffu) == 0x7c00u) ++t.float16_overflow;
-    if ((h & 0x7fffu) == 0 && v != 0) ++t.float16_underflow;
+    if (emit && *emit) {
+      (*emit)(kVariantUint8, std::span<const uint8_t>(u8.data(), m));
+      (*emit)(kVariantUint16, std::span<const uint8_t>(u16.data(), 2 * m));
+      (*emit)(kVariantFloat16, std::span<const uint8_t>(f16.data(), 2 * m));
+    }
   }
+  t.encoded = true;
   // A dead channel (every value more than 120 dB below the tensor's largest)
   // contributes nothing whatever its relative error; judging it would flag
   // pruned filters as risky.
@@ -232,11 +245,6 @@ TensorStats AnalyzeFloat32(const WeightEntry& e, std::span<const float> x, const
     t.worst_channel_levels = popcount(levels[wc]);
   } else {
     t.worst_channel_levels = t.uint8_levels_used;
-  }
-  if (encoded) {
-    (*encoded)[0] = std::move(u8);
-    (*encoded)[1] = std::move(u16);
-    (*encoded)[2] = std::move(f16);
   }
   Judge(t);
   return t;

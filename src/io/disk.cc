@@ -125,7 +125,11 @@ Result<std::unique_ptr<OutputDir>> OutputDir::Create(const fs::path& out, const 
                                                      bool input_is_folder, const std::vector<fs::path>& input_files,
                                                      bool force) {
   std::error_code ec;
-  const fs::path out_abs = fs::weakly_canonical(fs::absolute(out), ec);
+  fs::path out_abs = fs::weakly_canonical(fs::absolute(out), ec);
+  // "out/" names the folder "out": drop the empty last component.
+  while (!out_abs.has_filename() && out_abs.has_parent_path() && out_abs != out_abs.root_path()) {
+    out_abs = out_abs.parent_path();
+  }
   const fs::path in_abs = fs::weakly_canonical(fs::absolute(input_folder), ec);
   if (out_abs == in_abs || (input_is_folder && IsWithin(out_abs, in_abs))) {
     return AlreadyExists("output " + out.string() + " is inside the input folder " + input_folder.string() +

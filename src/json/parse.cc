@@ -31,15 +31,18 @@ class Builder {
   bool end_object() { return dom_.end_object(); }
   bool start_array(std::size_t n) { return dom_.start_array(n); }
   bool end_array() { return dom_.end_array(); }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) {
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) {
     error_ = ex.what();
+    position_ = position;
     return false;
   }
   const std::string& error() const { return error_; }
+  size_t position() const { return position_; }
 
  private:
   nlohmann::detail::json_sax_dom_parser<Json> dom_;
   std::string error_;
+  size_t position_ = 0;
 };
 
 }  // namespace
@@ -50,14 +53,31 @@ Result<Json> Parse(std::string_view text, std::string_view label) {
   bool ok = Json::sax_parse(text.begin(), text.end(), &builder);
   if (!ok) {
     // nlohmann's text is "[json.exception.parse_error.101] parse error at
-    // line 2, column 5: syntax error while parsing ..."; keep from "line".
+    // line 2, column 5: syntax error while parsing ..." for syntax errors, but
+    // has no position for others (a number too large for a double). Compute
+    // the line and column from the byte offset ourselves, always.
     std::string e = builder.error();
-    auto pos = e.find("line ");
-    if (pos != std::string::npos) e = e.substr(pos);
-    if (e.find("NaN") != std::string::npos || e.find("Infinity") != std::string::npos) {
-      e += " (NaN and Infinity are not JSON; tfjs cannot load this file either)";
+    if (auto p = e.find("] "); p != std::string::npos && e.front() == '[') e = e.substr(p + 2);
+    if (auto p = e.find(": "); e.rfind("parse error at line", 0) == 0 && p != std::string::npos) e = e.substr(p + 2);
+    const size_t offset = std::min(builder.position(), text.size());
+    size_t line = 1, column = 1;
+    for (size_t i = 0; i + 1 < offset; ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
     }
-    return ParseError(std::string(label) + ": invalid JSON at " + e);
+    // Python's json.dump writes NaN and Infinity bare; say so plainly.
+    const size_t from = offset >= 2 ? offset - 2 : 0;
+    const std::string_view near = text.substr(from, 12);
+    if (near.find("NaN") != std::string_view::npos || near.find("Infinity") != std::string_view::npos) {
+      e = "NaN and Infinity are not JSON (Python's json.dump writes them for non-finite values); tfjs cannot "
+          "load this file either";
+    }
+    return ParseError(std::string(label) + ": invalid JSON at line " + std::to_string(line) + ", column " +
+                      std::to_string(column) + ": " + e);
   }
   return root;
 }
