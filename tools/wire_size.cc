@@ -20,6 +20,8 @@ WireSize::WireSize() : impl_(std::make_unique<Impl>()) {
   deflateInit2(&impl_->z, kGzipLevel, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
   impl_->br = BrotliEncoderCreateInstance(nullptr, nullptr, nullptr);
   BrotliEncoderSetParameter(impl_->br, BROTLI_PARAM_QUALITY, kBrotliQuality);
+  // A 1 MiB window keeps the four encoders of inspect small next to one tensor.
+  BrotliEncoderSetParameter(impl_->br, BROTLI_PARAM_LGWIN, kBrotliWindowBits);
 }
 
 WireSize::~WireSize() {

@@ -27,6 +27,7 @@ class WireSize {
 
 // The levels used, for reports and docs.
 inline constexpr int kGzipLevel = 6;     // gzip's and nginx-style default
-inline constexpr int kBrotliQuality = 5; // a typical on-the-fly CDN setting
+inline constexpr int kBrotliQuality = 5;     // a typical on-the-fly CDN setting
+inline constexpr int kBrotliWindowBits = 20;
 
 }  // namespace tfq::cli
