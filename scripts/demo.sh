@@ -3,7 +3,7 @@
 # to uint8 with tfjs-quant, and print the sizes. Usage: scripts/demo.sh [MODEL]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+TFJS_QUANT_NO_BROWSER=1 scripts/setup.sh
 models=$(scripts/fetch-models.sh)
 model=${1:-posenet}
 out=out/$model-uint8

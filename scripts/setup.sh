@@ -7,7 +7,11 @@ cd "$(dirname "$0")/.."
 # Debian packages: compiler and CMake; nlohmann-json (JSON), CLI11 (command
 # line), fmt (output formatting), GoogleTest (unit tests); Node.js and npm for
 # the TensorFlow.js compatibility suite and to fetch the test models.
-pkgs=(g++ cmake make ca-certificates nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev)
+# zlib and brotli measure sizes on the wire (inspect); Chromium renders the
+# HTML report in its test.
+pkgs=(g++ cmake make pkg-config ca-certificates nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev
+      zlib1g-dev libbrotli-dev)
+[ "${TFJS_QUANT_NO_BROWSER:-}" = 1 ] || pkgs+=(chromium)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
