@@ -199,26 +199,37 @@ TEST(WriteModel, QuantizingRewritesOnlyTheManifest) {
   EXPECT_TRUE(r->warnings.empty());
 }
 
-// New entries use the converter's key order whatever the input order was.
+// Rewritten entries: converter-ordered input gives exactly the converter's
+// entry; the quantization object is always {dtype, min, scale,
+// original_dtype} (an old {min, scale, dtype} one is replaced), and, as
+// docs/format.md says, it takes the place of any previous one while the
+// entry's other keys keep their order.
 TEST(WriteModel, RewrittenEntriesUseConverterKeyOrder) {
-  const std::string old_q = R"({"scale": 0.01, "dtype": "uint8", "min": 0.5})";
+  const std::string old_q = R"({"min": 0.5, "scale": 0.01, "dtype": "uint8"})";
   TestGroup g;
   g.weights = {
-      {R"({"dtype": "float32", "shape": [2], "name": "odd"})", F32LE({0.0f, 1.0f})},
-      {R"({"quantization": )" + old_q + R"(, "dtype": "float32", "name": "oldq", "shape": [1]})", Unhex("01")},
+      Float32Weight("conv", "[2]", {0.0f, 1.0f}),
+      {EntryJson("oldq", "[1]", "float32", old_q), Unhex("01")},
       Float32Weight("h", "[2]", {1.0f, -2.0f}),
+      {R"({"dtype": "float32", "shape": [2], "name": "odd"})", F32LE({0.0f, 1.0f})},
+      {R"({"quantization": {"scale": 1.0, "dtype": "uint8", "min": 2.0}, "name": "qfirst", "shape": [1], "dtype": "float32"})",
+       Unhex("00")},
   };
   MemoryFiles in, out;
   testing::PutModel(in, {g});
-  auto r = Write(in, {Target::kUint8, Target::kUint16, Target::kFloat16}, out);
+  auto r = Write(in, {Target::kUint8, Target::kUint16, Target::kFloat16, Target::kUint8, Target::kFloat16}, out);
   TFQ_ASSERT_OK(r);
   EXPECT_EQ(Manifest(FileText(out, "model.json")),
             R"([{"paths": ["group1-shard1of1.bin"], "weights": [)"
-            R"({"name": "odd", "shape": [2], "dtype": "float32", "quantization": {"dtype": "uint8", "min": -0.0, )"
+            R"({"name": "conv", "shape": [2], "dtype": "float32", "quantization": {"dtype": "uint8", "min": -0.0, )"
             R"("scale": 0.00392156862745098, "original_dtype": "float32"}}, )"
             R"({"name": "oldq", "shape": [1], "dtype": "float32", "quantization": {"dtype": "uint16", "min": 0.5099999904632568, )"
             R"("scale": 1.0, "original_dtype": "float32"}}, )"
-            R"({"name": "h", "shape": [2], "dtype": "float32", "quantization": {"dtype": "float16", "original_dtype": "float32"}}]}])");
+            R"({"name": "h", "shape": [2], "dtype": "float32", "quantization": {"dtype": "float16", "original_dtype": "float32"}}, )"
+            R"({"dtype": "float32", "shape": [2], "name": "odd", "quantization": {"dtype": "uint8", "min": -0.0, )"
+            R"("scale": 0.00392156862745098, "original_dtype": "float32"}}, )"
+            R"({"quantization": {"dtype": "float16", "original_dtype": "float32"}, "name": "qfirst", "shape": [1], "dtype": "float32"}]}])");
+  EXPECT_EQ(Hex(FileText(out, "group1-shard1of1.bin")), "00ff" "0000" "003c00c0" "00ff" "0040");
 }
 
 TEST(WriteModel, ExtraEntryKeysAreKept) {
@@ -483,9 +494,10 @@ TEST(WriteModel, NonFiniteTensorsAreKeptWithAWarning) {
   EXPECT_EQ(m.find("Infinity"), std::string::npos);
 }
 
-// float16 represents NaN and Inf, and the converter quantizes such tensors
-// to float16 without trouble (spec 3.4, 6): only affine needs finite data.
-TEST(WriteModel, NonFiniteTensorsStillGoToFloat16) {
+// float16 could hold NaN and Inf (the converter writes them, spec 3.4), but
+// docs/format.md documents the departure: a non-finite tensor is left as
+// stored for every target encoding, with the warning.
+TEST(WriteModel, NonFiniteTensorsAreKeptForFloat16Too) {
   const float inf = std::numeric_limits<float>::infinity();
   TestGroup g;
   g.weights = {Float32Weight("x", "[4]", {1.0f, kNaN, inf, -2.0f})};
@@ -493,8 +505,13 @@ TEST(WriteModel, NonFiniteTensorsStillGoToFloat16) {
   testing::PutModel(in, {g});
   auto r = Write(in, {Target::kFloat16}, out);
   TFQ_ASSERT_OK(r);
-  EXPECT_EQ(Hex(FileText(out, "group1-shard1of1.bin")), "003c007e007c00c0");
-  EXPECT_TRUE(r->warnings.empty());
+  EXPECT_EQ(Hex(FileText(out, "group1-shard1of1.bin")), Hex(F32LE({1.0f, kNaN, inf, -2.0f})));
+  ASSERT_EQ(r->warnings.size(), 1u);
+  EXPECT_NE(r->warnings[0].find("'x'"), std::string::npos) << r->warnings[0];
+  EXPECT_NE(r->warnings[0].find("1 NaN and 1 Inf values"), std::string::npos) << r->warnings[0];
+  EXPECT_NE(r->warnings[0].find("float16"), std::string::npos) << r->warnings[0];
+  EXPECT_EQ(Manifest(FileText(out, "model.json")),
+            R"([{"paths": ["group1-shard1of1.bin"], "weights": [{"name": "x", "shape": [4], "dtype": "float32"}]}])");
 }
 
 // Dequantize: the raw float32 output decodes to exactly what tfjs decoded
