@@ -19,7 +19,7 @@ namespace {
 
 struct InspectArgs {
   std::string in, html;
-  bool json = false, all = false;
+  bool json = false, all = false, no_wire = false;
 };
 
 // Writes `text` to `path` via a temporary file and rename: never half a file.
@@ -43,7 +43,9 @@ int Run(const InspectArgs& a) {
   if (!opened.ok()) return Fail(opened.status());
   std::array<WireSize, kNumVariants> wire;
   InspectOptions options;
-  options.on_bytes = [&wire](int variant, std::span<const uint8_t> bytes) { wire[static_cast<size_t>(variant)].Add(bytes); };
+  if (!a.no_wire) {
+    options.on_bytes = [&wire](int variant, std::span<const uint8_t> bytes) { wire[static_cast<size_t>(variant)].Add(bytes); };
+  }
   auto report = Inspect(*opened->model, options);
   if (!report.ok()) return Fail(report.status());
   InspectView view;
@@ -80,6 +82,7 @@ Runner SetupInspect(CLI::App& sub) {
   sub.add_flag("--json", a->json, "Print the report as JSON (schema: docs/inspect.md) instead of a table");
   sub.add_option("--html", a->html, "Also write a self-contained HTML report to FILE");
   sub.add_flag("--all", a->all, "Show every tensor, not only the 20 riskiest");
+  sub.add_flag("--no-wire", a->no_wire, "Skip the gzip/brotli sizes (the slowest part on large models); they print as 0");
   return [a] { return Run(*a); };
 }
 

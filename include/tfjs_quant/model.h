@@ -44,6 +44,9 @@ class Model {
 
   // Reads a weight's stored bytes.
   Status ReadStored(const TensorLocation& t, std::vector<uint8_t>* out) const;
+  // Same, into caller memory of exactly t.byte_size bytes (e.g. the bytes of
+  // a float buffer, so raw float32 data needs no second copy).
+  Status ReadStored(const TensorLocation& t, std::span<uint8_t> out) const;
   // Decodes a float32 weight to float32 exactly as tfjs's decodeWeights.
   Status DecodeFloat32(const TensorLocation& t, std::vector<float>* out) const;
 

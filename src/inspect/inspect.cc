@@ -11,20 +11,35 @@ Result<InspectReport> Inspect(const Model& model, const InspectOptions& options)
   InspectReport report;
   const auto depthwise_list = DepthwiseWeights(model.file());
   const std::unordered_set<std::string> depthwise(depthwise_list.begin(), depthwise_list.end());
-  std::vector<uint8_t> stored;
-  std::vector<float> x;
+  // One tensor in memory at a time. A raw float32 tensor is read straight
+  // into a float buffer and analyzed in place: inspect then holds no more
+  // than quantize does (which also needs the decoded floats).
+  std::vector<uint8_t> stored_bytes;
+  std::vector<float> floats;
   for (const auto& loc : model.tensors()) {
     const WeightEntry& e = model.entry(loc);
-    TFQ_RETURN_IF_ERROR(model.ReadStored(loc, &stored));
+    const bool raw_float = e.dtype == DType::kFloat32 && e.encoding() == Encoding::kRaw;
+    std::span<const uint8_t> stored;
+    if (raw_float) {
+      floats.resize(e.num_elements);
+      std::span<uint8_t> dst(reinterpret_cast<uint8_t*>(floats.data()), loc.byte_size);
+      TFQ_RETURN_IF_ERROR(model.ReadStored(loc, dst));
+      stored = dst;
+    } else {
+      TFQ_RETURN_IF_ERROR(model.ReadStored(loc, &stored_bytes));
+      stored = stored_bytes;
+    }
     if (options.on_bytes) options.on_bytes(kVariantStored, stored);
     report.total_bytes[kVariantStored] += stored.size();
     TensorStats t;
     if (e.dtype == DType::kFloat32) {
-      x.resize(e.num_elements);
-      const auto& q = e.quantization;
-      DecodeToFloat32(e.encoding(), stored.data(), e.num_elements, q ? q->min : 0, q ? q->scale : 1, x.data());
+      if (!raw_float) {
+        floats.resize(e.num_elements);
+        const auto& q = e.quantization;
+        DecodeToFloat32(e.encoding(), stored.data(), e.num_elements, q ? q->min : 0, q ? q->scale : 1, floats.data());
+      }
       const ByteSink* emit = options.on_bytes ? &options.on_bytes : nullptr;
-      t = AnalyzeFloat32(e, x, ChooseChannelAxis(e, depthwise.count(e.name) > 0), emit);
+      t = AnalyzeFloat32(e, floats, ChooseChannelAxis(e, depthwise.count(e.name) > 0), emit);
     } else {
       t.name = e.name;
       t.dtype = e.dtype;

@@ -67,7 +67,8 @@ std::string PythonStringLiteral(std::string_view s) {
         case '\b': out += "\\b"; break;
         case '\f': out += "\\f"; break;
         default:
-          if (c < 0x20) hex4(c); else out += static_cast<char>(c);
+          // ensure_ascii escapes everything outside ' '..'~', DEL included.
+          if (c < 0x20 || c == 0x7f) hex4(c); else out += static_cast<char>(c);
       }
       ++i;
       continue;

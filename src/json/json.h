@@ -35,7 +35,9 @@ std::string PythonFloatRepr(double v);
 std::string PythonStringLiteral(std::string_view utf8);
 
 // Byte range [begin, end) of the value of member `key` of the top-level
-// object in `text`, which must already be known to be valid JSON.
+// object in `text`, which must already be known to be valid JSON. A repeated
+// key gives its last value, the one JSON parsers keep. A leading UTF-8 BOM is
+// skipped (here and in RootValueSpan), as the parser skips it.
 std::optional<std::pair<size_t, size_t>> TopLevelMemberSpan(std::string_view text,
                                                             std::string_view key);
 // Byte range of the root value (without surrounding white space).

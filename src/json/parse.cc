@@ -120,18 +120,24 @@ size_t SkipValue(std::string_view t, size_t i) {
   return i;
 }
 
+// Index past a leading UTF-8 byte order mark, which the parser skips (as
+// browsers' fetch().json() does).
+size_t SkipBom(std::string_view t) { return t.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0; }
+
 }  // namespace
 
 std::pair<size_t, size_t> RootValueSpan(std::string_view text) {
-  size_t b = SkipWs(text, 0);
+  size_t b = SkipWs(text, SkipBom(text));
   return {b, SkipValue(text, b)};
 }
 
 std::optional<std::pair<size_t, size_t>> TopLevelMemberSpan(std::string_view text,
                                                             std::string_view key) {
-  size_t i = SkipWs(text, 0);
+  size_t i = SkipWs(text, SkipBom(text));
   if (i >= text.size() || text[i] != '{') return std::nullopt;
   i = SkipWs(text, i + 1);
+  // A repeated key: JSON.parse, Python's json and our parser keep the last.
+  std::optional<std::pair<size_t, size_t>> found;
   while (i < text.size() && text[i] == '"') {
     size_t key_end = SkipString(text, i);
     // Keys are compared decoded, so an escaped spelling still matches.
@@ -140,11 +146,11 @@ std::optional<std::pair<size_t, size_t>> TopLevelMemberSpan(std::string_view tex
     if (i >= text.size() || text[i] != ':') return std::nullopt;
     i = SkipWs(text, i + 1);
     size_t value_end = SkipValue(text, i);
-    if (k.is_string() && k.get_ref<const std::string&>() == key) return std::make_pair(i, value_end);
+    if (k.is_string() && k.get_ref<const std::string&>() == key) found = std::make_pair(i, value_end);
     i = SkipWs(text, value_end);
     if (i < text.size() && text[i] == ',') i = SkipWs(text, i + 1);
   }
-  return std::nullopt;
+  return found;
 }
 
 std::string Describe(const Json& v) {

@@ -118,6 +118,11 @@ Status Model::ReadStored(const TensorLocation& t, std::vector<uint8_t>* out) con
   return ReadGroup(t.group, t.offset, *out);
 }
 
+Status Model::ReadStored(const TensorLocation& t, std::span<uint8_t> out) const {
+  if (out.size() != t.byte_size) return InvalidArgument("ReadStored: buffer size does not match the weight's bytes");
+  return ReadGroup(t.group, t.offset, out);
+}
+
 Status Model::DecodeFloat32(const TensorLocation& t, std::vector<float>* out) const {
   const WeightEntry& e = entry(t);
   if (e.dtype != DType::kFloat32) {
