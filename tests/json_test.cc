@@ -305,6 +305,15 @@ TEST(RootValueSpan, TrimsWhitespace) {
   EXPECT_EQ(text.substr(b, e - b), "[{\"paths\": [], \"weights\": []}]");
 }
 
+TEST(RootValueSpan, SkipsUtf8Bom) {
+  const std::string text = "\xEF\xBB\xBF [1, 2] ";
+  auto [b, e] = RootValueSpan(text);
+  EXPECT_EQ(text.substr(b, e - b), "[1, 2]");
+  const std::string obj = "\xEF\xBB\xBF{\"weightsManifest\": []}";
+  EXPECT_EQ(SpanText(obj, "weightsManifest"), "[]");
+  EXPECT_TRUE(Parse(obj, "t").ok());
+}
+
 TEST(Describe, NamesTypeAndValue) {
   EXPECT_EQ(Describe(Json()), "null");
   EXPECT_EQ(Describe(Json("x")), "the string \"x\"");

@@ -159,6 +159,25 @@ TEST(WriteModel, KeepPreservesEverythingOutsideTheManifest) {
   EXPECT_EQ(Hex(FileText(out, "group1-shard1of1.bin")), Hex(F32LE({1, 2, 3})));
 }
 
+TEST(WriteModel, Utf8BomIsKeptAndManifestReplaced) {
+  TestGroup g;
+  g.weights = {Float32Weight("a", "[3]", {0.0f, -0.1f, 1.2f})};
+  MemoryFiles in, out;
+  const std::string manifest = testing::PutShards(in, {g});
+  in.Put("model.json", "\xEF\xBB\xBF" + testing::ModelJsonAround(manifest));
+  TFQ_ASSERT_OK(Write(in, {Target::kUint8}, out));
+  EXPECT_EQ(FileText(out, "model.json"),
+            "\xEF\xBB\xBF" + testing::ModelJsonAround(
+                R"([{"paths": ["group1-shard1of1.bin"], "weights": [{"name": "a", "shape": [3], "dtype": "float32", )"
+                R"("quantization": {"dtype": "uint8", "min": -0.10196078817049663, "scale": 0.0050980394085248315, )"
+                R"("original_dtype": "float32"}}]}])"));
+  // A standalone manifest with a BOM too.
+  MemoryFiles in2, out2;
+  in2.Put("weights_manifest.json", "\xEF\xBB\xBF" + testing::PutShards(in2, {g}) + "\n");
+  TFQ_ASSERT_OK(Write(in2, {Target::kKeep}, out2, 4194304, "weights_manifest.json"));
+  EXPECT_EQ(out2.files, in2.files);
+}
+
 TEST(WriteModel, QuantizingRewritesOnlyTheManifest) {
   const std::string old_q = R"({"min": 0.5, "scale": 0.01, "dtype": "uint16"})";  // pre-2020 key order
   TestGroup g;
