@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstdio>
 #include <algorithm>
 #include <map>
@@ -53,12 +54,24 @@ Result<WriteReport> WriteOutput(const OpenedModel& in, std::span<const Target> p
   return report;
 }
 
-namespace {
 std::string Grouped(uint64_t n) {
   std::string s = std::to_string(n);
   for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
   return s;
 }
+
+std::string ShapeText(const std::vector<int64_t>& shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) out += (i ? "," : "") + std::to_string(shape[i]);
+  return out + "]";
+}
+
+std::string Db(double db) {
+  if (std::isinf(db)) return db > 0 ? "exact" : "-inf";
+  return fmt::format("{:.1f}", db);
+}
+
+namespace {
 std::string EncodingLabel(const WeightEntry& e, Encoding enc) {
   return enc == Encoding::kRaw ? std::string(DTypeName(e.dtype)) : std::string(EncodingName(enc));
 }

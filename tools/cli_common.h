@@ -43,6 +43,13 @@ Result<WriteReport> WriteOutput(const OpenedModel& in, std::span<const Target> p
 // The "what it did" lines: tensors per encoding, bytes before and after.
 void PrintSummary(const OpenedModel& in, const WriteReport& report, const std::filesystem::path& out);
 
+// "1,234,567"
+std::string Grouped(uint64_t n);
+// "[3,3,24,1]"
+std::string ShapeText(const std::vector<int64_t>& shape);
+// "41.3"; "exact" for +infinity (a lossless decode); "-inf"
+std::string Db(double db);
+
 // Classic edit distance, for "did you mean".
 size_t EditDistance(const std::string& a, const std::string& b);
 

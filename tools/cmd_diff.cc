@@ -24,12 +24,6 @@ std::string EncodingText(const WeightEntry& e) {
   return e.encoding() == Encoding::kRaw ? std::string(DTypeName(e.dtype)) : std::string(EncodingName(e.encoding()));
 }
 
-std::string ShapeText(const std::vector<int64_t>& s) {
-  std::string out = "[";
-  for (size_t i = 0; i < s.size(); ++i) out += (i ? "," : "") + std::to_string(s[i]);
-  return out + "]";
-}
-
 // Values as tfjs decodes them, as doubles, for any numeric dtype.
 Status DecodeNumeric(const Model& m, const TensorLocation& t, std::vector<double>* out) {
   const WeightEntry& e = m.entry(t);

@@ -107,9 +107,7 @@ std::string RenderHtml(const InspectView& v) {
   size_t id = 0;
   for (size_t i : RiskOrder(r)) {
     const auto& t = r.tensors[i];
-    std::string shape = "[";
-    for (size_t d = 0; d < t.shape.size(); ++d) shape += (d ? "," : "") + std::to_string(t.shape[d]);
-    shape += "]";
+    const std::string shape = ShapeText(t.shape);
     const bool measured = t.quantizable && t.elements > 0 && t.nan_count + t.inf_count == 0;
     auto db = [&](double x) {
       return measured ? fmt::format("<td class=\"n\" data-v=\"{}\">{}</td>", DbKey(x), Db(x))

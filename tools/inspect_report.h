@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "cli_common.h"
 #include "tfjs_quant/inspect.h"
 
 namespace tfq::cli {
@@ -28,10 +29,5 @@ std::vector<size_t> RiskOrder(const InspectReport& r);
 std::string RenderText(const InspectView& v, bool all, bool color);
 std::string RenderJson(const InspectView& v);
 std::string RenderHtml(const InspectView& v);
-
-// "1,234,567"
-std::string Grouped(uint64_t n);
-// "41.3", "exact" for +inf, "-inf"
-std::string Db(double db);
 
 }  // namespace tfq::cli

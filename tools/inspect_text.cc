@@ -10,17 +10,6 @@
 
 namespace tfq::cli {
 
-std::string Grouped(uint64_t n) {
-  std::string s = std::to_string(n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
-  return s;
-}
-
-std::string Db(double db) {
-  if (std::isinf(db)) return db > 0 ? "exact" : "-inf";
-  return fmt::format("{:.1f}", db);
-}
-
 std::vector<size_t> RiskOrder(const InspectReport& r) {
   std::vector<size_t> idx(r.tensors.size());
   std::iota(idx.begin(), idx.end(), 0);
@@ -34,11 +23,6 @@ std::vector<size_t> RiskOrder(const InspectReport& r) {
 }
 
 namespace {
-std::string ShapeText(const std::vector<int64_t>& s) {
-  std::string out = "[";
-  for (size_t i = 0; i < s.size(); ++i) out += (i ? "," : "") + std::to_string(s[i]);
-  return out + "]";
-}
 std::string Clip(const std::string& s, size_t n) {
   return s.size() <= n ? s : "…" + s.substr(s.size() - (n - 1));
 }
