@@ -88,7 +88,7 @@ void PrintSummary(const OpenedModel& in, const WriteReport& report, const fs::pa
   for (size_t i = 0; i < report.tensors.size(); ++i) {
     const auto& o = report.tensors[i];
     const WeightEntry& e = m.entry(m.tensors()[i]);
-    bool kept = o.before == o.after && o.bytes_before == o.bytes_after;
+    const bool kept = !o.changed;
     std::string label = EncodingLabel(e, o.after);
     if (kept) label += " (kept)";
     else label = EncodingLabel(e, o.before) + " -> " + label;

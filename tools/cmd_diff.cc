@@ -76,7 +76,8 @@ int Run(const DiffArgs& args) {
   for (const auto& t : mb.tensors())
     if (!seen.count(mb.entry(t).name)) problems.push_back("only in B: " + mb.entry(t).name);
   if (!problems.empty()) {
-    std::fprintf(stderr, "tfjs-quant: error: the models do not hold the same weights (%zu differences):\n", problems.size());
+    std::fprintf(stderr, "tfjs-quant: error: the models do not hold the same weights (%zu difference%s):\n",
+                 problems.size(), problems.size() == 1 ? "" : "s");
     for (const auto& p : problems) std::fprintf(stderr, "  %s\n", p.c_str());
     return kExitDiffer;
   }

@@ -64,11 +64,11 @@ body{font:13px/1.4 system-ui,sans-serif;margin:16px;color:#222}
 h1{font-size:18px} table{border-collapse:collapse} td,th{padding:3px 6px;border-bottom:1px solid #ddd;vertical-align:middle}
 th{background:#f3f3f3;cursor:pointer;position:sticky;top:0;text-align:left} th:hover{background:#e6e6e6}
 td.n{text-align:right;font-variant-numeric:tabular-nums} .high{background:#fde2e2} .medium{background:#fff4d6}
-.hist text{font-size:9px;fill:#555} .name{max-width:340px;word-break:break-all} .legend{color:#555;margin:8px 0}
+.hist text{font-size:9px;fill:#555} .name{max-width:340px;overflow-wrap:anywhere} .legend{color:#555;margin:8px 0}
 )";
 
 constexpr const char* kScript = R"(
-document.querySelectorAll('th').forEach(function(th, col){
+document.querySelectorAll('#tensors th').forEach(function(th, col){
   th.addEventListener('click', function(){
     var tbody = document.querySelector('#tensors tbody');
     var rows = Array.prototype.slice.call(tbody.rows);

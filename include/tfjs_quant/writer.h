@@ -28,6 +28,7 @@ struct WriteOptions {
 struct TensorOutcome {
   std::string name;
   Encoding before = Encoding::kRaw, after = Encoding::kRaw;
+  bool changed = false;  // re-encoded (even to the same encoding); false: bytes and entry kept
   uint64_t bytes_before = 0, bytes_after = 0;
   size_t nan_count = 0, inf_count = 0;  // set when non-finite values blocked quantizing
 };

@@ -52,6 +52,7 @@ Result<WriteReport> WriteModel(const Model& model, std::span<const Target> plan,
       TensorOutcome o;
       o.name = e.name;
       o.before = e.encoding();
+      o.changed = tr.changed;
       o.after = tr.changed ? (tr.quantization ? tr.quantization->dtype : Encoding::kRaw) : e.encoding();
       o.bytes_before = t.byte_size;
       o.bytes_after = tr.bytes.size();
