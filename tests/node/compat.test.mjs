@@ -13,20 +13,13 @@ import * as tfconv from '@tensorflow/tfjs-converter';
 import {
   bytesOfTypedArray, describeMismatch, fileHandler, findJson, keptWeights, makeTempDir, manifestOf, readEnv,
   readJson, removeDir, runCli, sliceUnquantized, tf,
+  runSuite,
 } from './helpers.mjs';
 
 const env = readEnv();
 const DTYPES = ['uint8', 'uint16', 'float16'];
 
-if (env.problem) {
-  test('environment (TFJS_QUANT_BIN, TFJS_QUANT_MODELS)', () => {
-    assert.fail(`the Node compatibility suite cannot run:\n${env.problem}`);
-  });
-} else {
-  await tf.setBackend('cpu');
-  await tf.ready();
-  registerModelTests(env);
-}
+await runSuite(env, registerModelTests);
 
 /** Quantizes `jsonPath` into `<tmp>/q` with --quantize_<dtype>, dequantizes that into `<tmp>/d`. */
 async function quantizeAndDequantize(bin, jsonPath, dtype, tmp, extra = []) {

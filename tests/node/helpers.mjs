@@ -246,3 +246,22 @@ export function f32Hex(values) {
 export function f32FromHex(hexes) {
   return new Float32Array(new Uint32Array(hexes.map((h) => parseInt(h, 16))).buffer);
 }
+
+/**
+ * Registers the suite's tests through `register(env)` once tfjs is ready on
+ * the cpu backend, or one failing test that says what is missing: the suite
+ * never skips silently.
+ */
+export async function runSuite(env, register) {
+  if (env.problem) {
+    const { test } = await import('node:test');
+    const assert = (await import('node:assert/strict')).default;
+    test('environment (TFJS_QUANT_BIN, TFJS_QUANT_MODELS)', () => {
+      assert.fail(`the Node compatibility suite cannot run:\n${env.problem}`);
+    });
+    return;
+  }
+  await tf.setBackend('cpu');
+  await tf.ready();
+  register(env);
+}

@@ -15,6 +15,7 @@ import { after, before, describe, test } from 'node:test';
 
 import {
   findJson, keptWeights, makeTempDir, manifestOf, readConcatenated, readEnv, readJson, removeDir, runCli, tf,
+  runSuite,
 } from './helpers.mjs';
 
 const env = readEnv();
@@ -31,15 +32,7 @@ const STANDALONE = { name: 'emotion-standalone', from: 'emotion' };
 // Counters for the summary test at the end.
 const compared = { whole: 0, channel: 0, tensors: new Set(), models: new Set() };
 
-if (env.problem) {
-  test('environment (TFJS_QUANT_BIN, TFJS_QUANT_MODELS)', () => {
-    assert.fail(`the Node compatibility suite cannot run:\n${env.problem}`);
-  });
-} else {
-  await tf.setBackend('cpu');
-  await tf.ready();
-  registerTests(env);
-}
+await runSuite(env, registerTests);
 
 // --- measuring ---------------------------------------------------------------
 

@@ -13,21 +13,16 @@ import { describe, test } from 'node:test';
 import {
   bytesOfTypedArray, describeMismatch, entryByteLength, f32FromHex, f32Hex, findJson, keptWeights, makeTempDir,
   readConcatenated, readEnv, readJson, removeDir, runCli, sliceUnquantized, tf,
+  runSuite,
 } from './helpers.mjs';
 
 const env = readEnv();
 
-if (env.problem) {
-  test('environment (TFJS_QUANT_BIN, TFJS_QUANT_MODELS)', () => {
-    assert.fail(`the Node compatibility suite cannot run:\n${env.problem}`);
-  });
-} else {
-  await tf.setBackend('cpu');
-  await tf.ready();
-  registerStandaloneTests(env);
-  registerSpecVectorTests(env);
-  registerRoundTripTests(env);
-}
+await runSuite(env, (e) => {
+  registerStandaloneTests(e);
+  registerSpecVectorTests(e);
+  registerRoundTripTests(e);
+});
 
 /** Models used below; each must exist in TFJS_QUANT_MODELS. */
 function requireModel(models, name) {
