@@ -50,6 +50,21 @@ class CliTest : public ::testing::Test {
   const fs::path in = tmp / "in";  // every input model lives below here
 
   // Writes the standard graph model into in/<name> and returns that folder.
+  // A uint8-quantized model whose first weight's "min" is written as
+  // `spelling` in the JSON text (NaN, 1e999: what no JSON writer produces).
+  fs::path ModelWithMinSpelled(const std::string& spelling) {
+    fs::path m = StdModel();
+    auto ws = StdWeights();
+    ws[0].data = std::string("\x00\x68\x74\xae\xff", 5);
+    ws[0].quantization = {{"dtype", "uint8"}, {"min", 12345.5}, {"scale", 0.01}};
+    WriteGraphModel(m, ws);
+    std::string text = ReadFile(m / "model.json");
+    size_t at = text.find("12345.5");
+    EXPECT_NE(at, std::string::npos);
+    if (at != std::string::npos) WriteFile(m / "model.json", text.replace(at, 7, spelling));
+    return m;
+  }
+
   fs::path StdModel(const std::string& name = "m") {
     fs::path dir = in / name;
     WriteGraphModel(dir, StdWeights());
@@ -500,15 +515,7 @@ TEST_F(CliTest, MissingMinOrScale) {
 }
 
 TEST_F(CliTest, NonFiniteMinAsNaNToken) {
-  fs::path m = StdModel();
-  auto ws = StdWeights();
-  ws[0].data = std::string("\x00\x68\x74\xae\xff", 5);
-  ws[0].quantization = {{"dtype", "uint8"}, {"min", 12345.5}, {"scale", 0.01}};
-  WriteGraphModel(m, ws);
-  std::string text = ReadFile(m / "model.json");
-  size_t at = text.find("12345.5");
-  ASSERT_NE(at, std::string::npos);
-  WriteFile(m / "model.json", text.replace(at, 7, "NaN"));
+  fs::path m = ModelWithMinSpelled("NaN");
   Refused({"quantize", m.string(), (tmp / "out").string(), "--uint8"}, 3, tmp / "out",
           {"model.json", "line 1, column", "NaN", "not JSON"});
 }
@@ -516,15 +523,7 @@ TEST_F(CliTest, NonFiniteMinAsNaNToken) {
 // 1e999 is valid JSON syntax (JS JSON.parse reads it as Infinity), so the
 // message should point at the weight's min, or at least at a line and column.
 TEST_F(CliTest, NonFiniteMinAsOverflowingNumber) {
-  fs::path m = StdModel();
-  auto ws = StdWeights();
-  ws[0].data = std::string("\x00\x68\x74\xae\xff", 5);
-  ws[0].quantization = {{"dtype", "uint8"}, {"min", 12345.5}, {"scale", 0.01}};
-  WriteGraphModel(m, ws);
-  std::string text = ReadFile(m / "model.json");
-  size_t at = text.find("12345.5");
-  ASSERT_NE(at, std::string::npos);
-  WriteFile(m / "model.json", text.replace(at, 7, "1e999"));
+  fs::path m = ModelWithMinSpelled("1e999");
   RunResult r = Refused({"quantize", m.string(), (tmp / "out").string(), "--uint8"}, 3, tmp / "out",
                         {"model.json", "1e999"});
   bool located = r.err.find("weightsManifest[0].weights[0].quantization.min") != std::string::npos ||

@@ -34,12 +34,8 @@ int Run(const DequantizeArgs& a) {
 
 Runner SetupDequantize(CLI::App& sub) {
   auto a = std::make_shared<DequantizeArgs>();
-  sub.add_option("IN", a->in, "Model folder, model JSON file (any name), or standalone *weights_manifest.json")
-      ->required();
-  sub.add_option("OUT", a->out, "New output folder (must not exist or be empty; see --force)")->required();
-  sub.add_option("--weight_shard_size_bytes,--shard-size", a->shard_size, "Bytes per shard file (default 4194304)")
-      ->check(CLI::PositiveNumber);
-  sub.add_flag("--force", a->force, "Replace OUT if it exists and is not empty");
+  sub.add_option("IN", a->in, kModelHelp)->required();
+  AddOutputOptions(sub, a->out, a->shard_size, a->force);
   return [a] { return Run(*a); };
 }
 

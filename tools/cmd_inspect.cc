@@ -77,8 +77,7 @@ int Run(const InspectArgs& a) {
 
 Runner SetupInspect(CLI::App& sub) {
   auto a = std::make_shared<InspectArgs>();
-  sub.add_option("MODEL", a->in, "Model folder, model JSON file (any name), or standalone *weights_manifest.json")
-      ->required();
+  sub.add_option("MODEL", a->in, kModelHelp)->required();
   sub.add_flag("--json", a->json, "Print the report as JSON (schema: docs/inspect.md) instead of a table");
   sub.add_option("--html", a->html, "Also write a self-contained HTML report to FILE");
   sub.add_flag("--all", a->all, "Show every tensor, not only the 20 riskiest");

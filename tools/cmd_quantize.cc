@@ -71,9 +71,8 @@ int Run(const QuantizeArgs& a) {
 
 Runner SetupQuantize(CLI::App& sub) {
   auto a = std::make_shared<QuantizeArgs>();
-  sub.add_option("IN", a->in, "Model folder, model JSON file (any name), or standalone *weights_manifest.json")
-      ->required();
-  sub.add_option("OUT", a->out, "New output folder (must not exist or be empty; see --force)")->required();
+  sub.add_option("IN", a->in, kModelHelp)->required();
+  AddOutputOptions(sub, a->out, a->shard_size, a->force);
   // main() turns a bare flag into "--flag=<kBareFlag>" (see commands.h).
   sub.add_option("--quantize_uint8,--uint8", a->uint8, "Quantize to uint8 (affine min/scale)")->type_name("[=PATTERNS]");
   sub.add_option("--quantize_uint16,--uint16", a->uint16, "Quantize to uint16 (affine min/scale)")
@@ -83,13 +82,10 @@ Runner SetupQuantize(CLI::App& sub) {
   sub.add_option("--quantization_bytes", a->quantization_bytes,
                  "Deprecated converter flag: 1 = --quantize_uint8, 2 = --quantize_uint16")
       ->check(CLI::IsMember({1, 2}));
-  sub.add_option("--weight_shard_size_bytes,--shard-size", a->shard_size, "Bytes per shard file (default 4194304)")
-      ->check(CLI::PositiveNumber);
   sub.add_option("--skip", a->skip, "Comma-separated patterns of weights to keep as stored, whatever else matches");
   sub.add_option("--arithmetic", a->arithmetic,
                  "float64 (numpy >= 2, default) or float32 (numpy 1.x: matches older converter output byte for byte)")
       ->check(CLI::IsMember({"float64", "float32"}));
-  sub.add_flag("--force", a->force, "Replace OUT if it exists and is not empty");
   sub.footer(
       "PATTERNS: comma-separated whole-name globs with Python fnmatch rules (* also matches '/', ?, [seq], [!seq]),\n"
       "given after '=': --quantize_uint8='conv*/weights,dense*'. A flag without '=' is the fallthrough: it takes\n"

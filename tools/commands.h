@@ -5,7 +5,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <functional>
+#include <string>
 
 namespace tfq::cli {
 
@@ -21,6 +23,17 @@ Runner SetupQuantize(CLI::App& sub);
 Runner SetupDequantize(CLI::App& sub);
 Runner SetupInspect(CLI::App& sub);
 Runner SetupDiff(CLI::App& sub);
+
+// Options every subcommand spells the same way.
+inline constexpr const char* kModelHelp =
+    "Model folder, model JSON file (any name), or standalone *weights_manifest.json";
+// OUT, --weight_shard_size_bytes and --force, for the commands that write a model.
+inline void AddOutputOptions(CLI::App& sub, std::string& out, uint64_t& shard_size, bool& force) {
+  sub.add_option("OUT", out, "New output folder (must not exist or be empty; see --force)")->required();
+  sub.add_option("--weight_shard_size_bytes,--shard-size", shard_size, "Bytes per shard file (default 4194304)")
+      ->check(CLI::PositiveNumber);
+  sub.add_flag("--force", force, "Replace OUT if it exists and is not empty");
+}
 
 struct Command {
   const char* name;
