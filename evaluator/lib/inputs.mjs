@@ -1,0 +1,261 @@
+// Builds the evaluation samples: either deterministic synthetic inputs from a
+// seed, or samples read from a folder (--inputs DIR: .npy, .png, .jpg/.jpeg).
+//
+// A sample is an array with one entry per model input:
+//   { shape: number[], dtype: 'float32'|'int32'|'bool', data: TypedArray }
+// Plain typed arrays (not tensors) are kept so that samples survive model
+// swaps and cost no wasm memory between evaluations.
+import fs from 'node:fs';
+import path from 'node:path';
+import { mulberry32, streamSeed } from './prng.mjs';
+import { parseNpy } from './npy.mjs';
+import { decodeImage, resizeBilinear } from './images.mjs';
+
+const GRID = 8; // grid points per spatial axis of the smooth random field
+
+const isUnknown = d => d == null || d < 0;
+
+export function shapeStr(s) {
+  return `[${s.map(d => (isUnknown(d) ? '?' : d)).join(',')}]`;
+}
+
+function lookupDims(dims, name) {
+  if (dims == null) return undefined;
+  for (const k of [name, `${name}:0`, name.replace(/:0$/, '')]) {
+    if (Object.prototype.hasOwnProperty.call(dims, k)) return dims[k];
+  }
+  return undefined;
+}
+
+/**
+ * Concrete shape for an input. Unknown batch (axis 0) -> 1; other unknown
+ * dims -> dims[name] if it is a number, else dims.default (256).
+ * dims[name] may also be a full shape array; it must agree with every known
+ * dim of the signature (the graph executor rejects other shapes anyway).
+ */
+export function resolveShape(input, dims) {
+  const { name, shape } = input;
+  const def = dims && dims.default != null ? dims.default : 256;
+  if (!Number.isInteger(def) || def <= 0) {
+    throw new Error(`dims.default must be a positive integer, got ${JSON.stringify(def)}`);
+  }
+  const override = lookupDims(dims, name);
+  if (Array.isArray(override)) {
+    if (!override.every(d => Number.isInteger(d) && d > 0)) {
+      throw new Error(`dims["${name}"] must be an array of positive integers, got ${JSON.stringify(override)}`);
+    }
+    if (shape != null) {
+      const ok = override.length === shape.length &&
+          shape.every((d, i) => isUnknown(d) || d === override[i]);
+      if (!ok) {
+        throw new Error(`dims["${name}"] = ${JSON.stringify(override)} does not fit input "${name}" of shape ${shapeStr(shape)} (only unknown '?' dims can be chosen)`);
+      }
+    }
+    return override.slice();
+  }
+  if (override != null && !(Number.isInteger(override) && override > 0)) {
+    throw new Error(`dims["${name}"] must be a positive integer or a full shape array, got ${JSON.stringify(override)}`);
+  }
+  if (shape == null) {
+    throw new Error(`input "${name}" has unknown rank; give its full shape as dims["${name}"], e.g. [1,224,224,3]`);
+  }
+  const fill = override != null ? override : def;
+  return shape.map((d, i) => (isUnknown(d) ? (i === 0 ? 1 : fill) : d));
+}
+
+function typedFor(dtype, n) {
+  if (dtype === 'float32') return new Float32Array(n);
+  if (dtype === 'int32') return new Int32Array(n);
+  if (dtype === 'bool') return new Uint8Array(n);
+  throw new Error(`input dtype ${dtype} is not supported (float32, int32, bool only)`);
+}
+
+/**
+ * Deterministic synthetic input, see README "Default inputs".
+ * rank >= 3 [B, S1..Sk, C]: per batch item and channel, a GRID^k grid of
+ * uniform values, multilinearly interpolated (align-corners) over the k
+ * spatial axes; value = 0.9*smooth + 0.1*uniform noise (in [0,1)).
+ * rank <= 2: plain uniform values. int32: round(value*255). bool: 0/1.
+ * Draw order: all grid values (batch, channel, grid point row-major), then
+ * one noise value per element in row-major order.
+ */
+export function defaultSample(shape, dtype, seed, inputIndex, sampleIndex) {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const out = typedFor(dtype, n);
+  const rng = mulberry32(streamSeed(seed, inputIndex, sampleIndex));
+  if (dtype === 'bool') {
+    for (let i = 0; i < n; i++) out[i] = rng() < 0.5 ? 0 : 1;
+    return { shape: shape.slice(), dtype, data: out };
+  }
+  const field = new Float64Array(n);
+  if (shape.length <= 2) {
+    for (let i = 0; i < n; i++) field[i] = rng();
+  } else {
+    const B = shape[0];
+    const C = shape[shape.length - 1];
+    const spatial = shape.slice(1, -1);
+    const k = spatial.length;
+    const gridN = GRID ** k;
+    // Draw the grids first.
+    const grids = new Float64Array(B * C * gridN);
+    for (let i = 0; i < grids.length; i++) grids[i] = rng();
+    // Per axis: for each position, lower grid index, upper index, weight.
+    const axes = spatial.map(S => {
+      const lo = new Int32Array(S), hi = new Int32Array(S), w = new Float64Array(S);
+      for (let i = 0; i < S; i++) {
+        const t = S > 1 ? (i * (GRID - 1)) / (S - 1) : 0;
+        lo[i] = Math.min(Math.floor(t), GRID - 1);
+        hi[i] = Math.min(lo[i] + 1, GRID - 1);
+        w[i] = t - lo[i];
+      }
+      return { lo, hi, w };
+    });
+    const positions = spatial.reduce((a, b) => a * b, 1);
+    const corners = 1 << k;
+    const cIdx = new Int32Array(corners);
+    const cW = new Float64Array(corners);
+    const coord = new Int32Array(k);
+    for (let p = 0; p < positions; p++) {
+      // row-major decomposition of the spatial position
+      let rem = p;
+      for (let a = k - 1; a >= 0; a--) { coord[a] = rem % spatial[a]; rem = Math.floor(rem / spatial[a]); }
+      for (let m = 0; m < corners; m++) {
+        let gi = 0, wt = 1;
+        for (let a = 0; a < k; a++) {
+          const ax = axes[a], c = coord[a];
+          const up = (m >> a) & 1;
+          gi = gi * GRID + (up ? ax.hi[c] : ax.lo[c]);
+          wt *= up ? ax.w[c] : 1 - ax.w[c];
+        }
+        cIdx[m] = gi; cW[m] = wt;
+      }
+      for (let b = 0; b < B; b++) {
+        const base = (b * positions + p) * C;
+        for (let c = 0; c < C; c++) {
+          const g = (b * C + c) * gridN;
+          let v = 0;
+          for (let m = 0; m < corners; m++) v += cW[m] * grids[g + cIdx[m]];
+          field[base + c] = v;
+        }
+      }
+    }
+    for (let i = 0; i < n; i++) field[i] = 0.9 * field[i] + 0.1 * rng();
+  }
+  if (dtype === 'int32') {
+    for (let i = 0; i < n; i++) out[i] = Math.round(field[i] * 255);
+  } else {
+    for (let i = 0; i < n; i++) out[i] = field[i];
+  }
+  return { shape: shape.slice(), dtype, data: out };
+}
+
+/** `count` default samples for all inputs. */
+export function defaultSamples(inputs, shapes, count, seed) {
+  if (!Number.isInteger(count) || count < 1) throw new Error(`"count" must be a positive integer, got ${JSON.stringify(count)}`);
+  if (!Number.isInteger(seed)) throw new Error(`"seed" must be an integer, got ${JSON.stringify(seed)}`);
+  const samples = [];
+  for (let s = 0; s < count; s++) {
+    samples.push(inputs.map((inp, i) => defaultSample(shapes[i], inp.dtype, seed, i, s)));
+  }
+  return samples;
+}
+
+const SAMPLE_EXT = ['.npy', '.png', '.jpg', '.jpeg'];
+
+function listSampleFiles(dir) {
+  let entries;
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    throw new Error(`cannot read inputs folder ${dir}: ${e.code || e.message}`);
+  }
+  return entries
+      .filter(e => e.isFile() && SAMPLE_EXT.includes(path.extname(e.name).toLowerCase()))
+      .map(e => e.name)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)) // byte order, locale-independent
+      .map(n => path.join(dir, n));
+}
+
+function convertValues(values, dtype) {
+  const out = typedFor(dtype, values.length);
+  if (dtype === 'float32') out.set(values);
+  else if (dtype === 'int32') for (let i = 0; i < values.length; i++) out[i] = Math.round(values[i]);
+  else for (let i = 0; i < values.length; i++) out[i] = values[i] ? 1 : 0;
+  return out;
+}
+
+function loadNpySample(file, input, resolved) {
+  const { shape, data } = parseNpy(fs.readFileSync(file), path.basename(file));
+  const sig = input.shape || resolved;
+  const fits = s => s.length === sig.length &&
+      sig.every((d, i) => (isUnknown(d) ? (i > 0 || s[i] === 1) : d === s[i]));
+  let full = shape;
+  if (!fits(full)) {
+    full = [1, ...shape];
+    if (!fits(full)) {
+      throw new Error(`${file}: .npy shape [${shape}] does not match input "${input.name}": expected ${shapeStr(sig.map((d, i) => (i === 0 && isUnknown(d) ? 1 : d)))} (or without the leading batch 1)`);
+    }
+  }
+  return { shape: full, dtype: input.dtype, data: convertValues(data, input.dtype) };
+}
+
+function loadImageSample(file, input, resolved) {
+  const base = path.basename(file);
+  if (resolved.length !== 4 || resolved[0] !== 1 || !(resolved[3] === 1 || resolved[3] === 3)) {
+    throw new Error(`${file}: images need an input of shape [1,H,W,1] or [1,H,W,3]; input "${input.name}" has shape ${shapeStr(input.shape || resolved)} (resolved [${resolved}]); use .npy files instead`);
+  }
+  if (input.dtype !== 'float32' && input.dtype !== 'int32') {
+    throw new Error(`${file}: images can feed float32 or int32 inputs; input "${input.name}" is ${input.dtype}`);
+  }
+  const img = decodeImage(fs.readFileSync(file), base);
+  const [, H, W, C] = resolved;
+  const px = resizeBilinear(img, H, W, C);
+  const out = typedFor(input.dtype, px.length);
+  if (input.dtype === 'float32') for (let i = 0; i < px.length; i++) out[i] = px[i] / 255;
+  else for (let i = 0; i < px.length; i++) out[i] = Math.round(px[i]);
+  return { shape: resolved.slice(), dtype: input.dtype, data: out };
+}
+
+function loadSampleFile(file, input, resolved) {
+  if (path.extname(file).toLowerCase() === '.npy') return loadNpySample(file, input, resolved);
+  return loadImageSample(file, input, resolved);
+}
+
+/** Folder name candidates for an input (names may contain '/' or ':'). */
+function inputFolder(dir, name) {
+  const cands = [name, name.replace(/:0$/, ''), name.replace(/[/:\\]/g, '_')];
+  for (const c of cands) {
+    const p = path.join(dir, c);
+    if (fs.existsSync(p) && fs.statSync(p).isDirectory()) return p;
+  }
+  throw new Error(`inputs folder ${dir}: the model has several inputs, so one subfolder per input name is expected; missing "${name}" (or "${cands[2]}")`);
+}
+
+/**
+ * Samples from a folder. Single input: every .npy/.png/.jpg/.jpeg file
+ * directly in `dir`, sorted by name. Several inputs: one subfolder per input
+ * name with the same number of files each, paired by sorted order.
+ * `shapes` are the resolved shapes (used for image resizing).
+ */
+export function samplesFromDir(dir, inputs, shapes) {
+  const perInput = inputs.length === 1
+      ? [listSampleFiles(dir)]
+      : inputs.map(inp => listSampleFiles(inputFolder(dir, inp.name)));
+  perInput.forEach((files, i) => {
+    if (files.length === 0) {
+      const where = inputs.length === 1 ? dir : inputFolder(dir, inputs[i].name);
+      throw new Error(`no .npy/.png/.jpg/.jpeg files in ${where}`);
+    }
+  });
+  const n = perInput[0].length;
+  perInput.forEach((files, i) => {
+    if (files.length !== n) {
+      throw new Error(`inputs folder ${dir}: input "${inputs[i].name}" has ${files.length} files but "${inputs[0].name}" has ${n}; every input needs the same number of samples`);
+    }
+  });
+  const samples = [];
+  for (let s = 0; s < n; s++) {
+    samples.push(inputs.map((inp, i) => loadSampleFile(perInput[i][s], inp, shapes[i])));
+  }
+  return samples;
+}
