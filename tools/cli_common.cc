@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <algorithm>
 #include <map>
 
@@ -110,6 +111,21 @@ void PrintSummary(const OpenedModel& in, const WriteReport& report, const fs::pa
   fmt::print("  {:<28} {:>8} {:>14} {:>14}  ({:.1f}%)\n", "total", report.tensors.size(), Grouped(report.bytes_before),
              Grouped(report.bytes_after), pct);
   fmt::print("wrote {}: {} + {} shard{}\n", out.string(), mf.file_name, shards, shards == 1 ? "" : "s");
+}
+
+Status WriteWhole(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tfjs-quant-tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) return IOError("cannot write " + tmp);
+    f.write(text.data(), static_cast<std::streamsize>(text.size()));
+    if (!f) return IOError("cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return IOError("cannot rename " + tmp + " to " + path);
+  }
+  return Status::Ok();
 }
 
 size_t EditDistance(const std::string& a, const std::string& b) {

@@ -21,6 +21,8 @@ enum ExitCode : int {
   kExitOutput = 4,    // the output was refused: exists, or inside the input
   kExitIO = 5,        // the OS failed a read or write
   kExitDiffer = 6,    // diff: the two models do not hold the same weight names and shapes
+  kExitEvaluator = 7, // auto: the evaluator is missing or failed (Node, the package, --eval-cmd)
+  kExitBudget = 8,    // auto: the budget cannot be met, even with every tensor float32
 };
 
 int ExitCodeFor(const Status& s);
@@ -49,6 +51,9 @@ std::string Grouped(uint64_t n);
 std::string ShapeText(const std::vector<int64_t>& shape);
 // "41.3"; "exact" for +infinity (a lossless decode); "-inf"
 std::string Db(double db);
+
+// Writes `text` to `path` via a temporary file and rename: never half a file.
+Status WriteWhole(const std::string& path, const std::string& text);
 
 // Classic edit distance, for "did you mean".
 size_t EditDistance(const std::string& a, const std::string& b);

@@ -12,7 +12,6 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "inspect_report.h"
-#include "wire_size.h"
 
 namespace tfq::cli {
 namespace {
@@ -22,42 +21,12 @@ struct InspectArgs {
   bool json = false, all = false, no_wire = false;
 };
 
-// Writes `text` to `path` via a temporary file and rename: never half a file.
-Status WriteWhole(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tfjs-quant-tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) return IOError("cannot write " + tmp);
-    f.write(text.data(), static_cast<std::streamsize>(text.size()));
-    if (!f) return IOError("cannot write " + tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return IOError("cannot rename " + tmp + " to " + path);
-  }
-  return Status::Ok();
-}
-
 int Run(const InspectArgs& a) {
   auto opened = OpenModel(a.in);
   if (!opened.ok()) return Fail(opened.status());
-  std::array<WireSize, kNumVariants> wire;
-  InspectOptions options;
-  if (!a.no_wire) {
-    options.on_bytes = [&wire](int variant, std::span<const uint8_t> bytes) { wire[static_cast<size_t>(variant)].Add(bytes); };
-  }
-  auto report = Inspect(*opened->model, options);
-  if (!report.ok()) return Fail(report.status());
-  InspectView view;
-  view.model_path = (opened->where.folder / opened->where.json_name).string();
-  const ModelFile& mf = opened->model->file();
-  view.format = mf.kind == ModelKind::kStandaloneManifest ? "standalone weights manifest"
-                                                          : (mf.format.empty() ? "model JSON" : mf.format);
-  view.report = std::move(report).value();
-  for (size_t k = 0; k < kNumVariants; ++k) {
-    wire[k].Finish();
-    view.totals[k] = {view.report.total_bytes[k], wire[k].gzip_bytes(), wire[k].brotli_bytes()};
-  }
+  auto built = BuildInspectView(*opened, !a.no_wire);
+  if (!built.ok()) return Fail(built.status());
+  const InspectView& view = *built;
   if (!a.html.empty()) {
     Status s = WriteWhole(a.html, RenderHtml(view));
     if (!s.ok()) return Fail(s);

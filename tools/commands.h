@@ -23,6 +23,7 @@ Runner SetupQuantize(CLI::App& sub);
 Runner SetupDequantize(CLI::App& sub);
 Runner SetupInspect(CLI::App& sub);
 Runner SetupDiff(CLI::App& sub);
+Runner SetupAuto(CLI::App& sub);
 
 // Options every subcommand spells the same way.
 inline constexpr const char* kModelHelp =
@@ -46,6 +47,8 @@ inline constexpr Command kCommands[] = {
     {"dequantize", "Decode every quantized weight back to float32 exactly as tfjs does", SetupDequantize},
     {"inspect", "Per-tensor statistics, predicted quantization error and risk, sizes on the wire", SetupInspect},
     {"diff", "Compare two models with the same weights, tensor by tensor", SetupDiff},
+    {"auto", "Find the smallest per-tensor mix of uint8/16-bit/float32 within an accuracy budget, measured in TensorFlow.js",
+     SetupAuto},
 };
 
 }  // namespace tfq::cli

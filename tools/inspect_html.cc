@@ -101,9 +101,12 @@ std::string RenderHtml(const InspectView& v) {
   out += "</tbody></table>\n<p class=\"legend\">SQNR in dB: higher is better; \"exact\" means the decode is lossless. "
          "Worst ch: the output channel with the lowest uint8 SQNR. Histogram: values over [min, max] (square-root "
          "height); red lines: the 256 uint8 levels. Click a column to sort.</p>\n";
+  const bool with_auto = !v.auto_choice.empty();
+  if (with_auto) out += "<p id=\"auto-summary\"><b>auto:</b> " + Escape(v.auto_summary) + "</p>\n";
   out += "<table id=\"tensors\"><thead><tr><th>risk</th><th>name</th><th>shape</th><th>stored</th><th>bytes</th>"
          "<th>uint8 dB</th><th>worst ch dB</th><th>uint16 dB</th><th>float16 dB</th><th>levels</th>"
-         "<th>histogram</th><th>reason</th></tr></thead><tbody>\n";
+         "<th>histogram</th><th>reason</th>" +
+         std::string(with_auto ? "<th>auto</th><th>auto: why</th>" : "") + "</tr></thead><tbody>\n";
   size_t id = 0;
   for (size_t i : RiskOrder(r)) {
     const auto& t = r.tensors[i];
@@ -122,7 +125,12 @@ std::string RenderHtml(const InspectView& v) {
            db(t.uint16.sqnr_db) + db(t.float16.sqnr_db);
     out += fmt::format("<td class=\"n\" data-v=\"{0}\">{0}</td>", measured ? t.uint8_levels_used : 0);
     out += "<td data-v=\"" + std::to_string(i) + "\">" + (t.quantizable && t.elements ? Histogram(t, id++) : "") + "</td>";
-    out += "<td data-v=\"" + Escape(t.reason) + "\">" + Escape(t.reason) + "</td></tr>\n";
+    out += "<td data-v=\"" + Escape(t.reason) + "\">" + Escape(t.reason) + "</td>";
+    if (with_auto && i < v.auto_choice.size()) {
+      out += "<td class=\"auto\" data-v=\"" + Escape(v.auto_choice[i]) + "\">" + Escape(v.auto_choice[i]) + "</td><td data-v=\"" +
+             Escape(v.auto_why[i]) + "\">" + Escape(v.auto_why[i]) + "</td>";
+    }
+    out += "</tr>\n";
   }
   out += "</tbody></table>\n<script>" + std::string(kScript) + "</script>\n</body></html>\n";
   return out;

@@ -21,7 +21,14 @@ struct InspectView {
   std::string format;  // "graph-model", "layers-model", "standalone weights manifest", ...
   InspectReport report;
   std::array<WireTotals, kNumVariants> totals;  // stored, uint8, uint16, float16
+  // Set by `auto --html`: per tensor (manifest order) the chosen encoding and
+  // why, and a summary line; the page then shows them.
+  std::vector<std::string> auto_choice, auto_why;
+  std::string auto_summary;
 };
+
+// Inspects an opened model; `wire`: also the gzip/brotli sizes.
+Result<InspectView> BuildInspectView(const OpenedModel& in, bool wire);
 
 // Tensors sorted by risk (highest first), then by worst uint8 channel SQNR.
 std::vector<size_t> RiskOrder(const InspectReport& r);

@@ -10,6 +10,8 @@
 #include "tfjs_quant/manifest.h"
 #include "tfjs_quant/model.h"
 #include "tfjs_quant/quantize.h"
+#include "tfjs_quant/budget.h"
+#include "tfjs_quant/search.h"
 #include "tfjs_quant/select.h"
 #include "tfjs_quant/status.h"
 #include "tfjs_quant/writer.h"

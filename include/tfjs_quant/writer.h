@@ -44,4 +44,15 @@ struct WriteReport {
 Result<WriteReport> WriteModel(const Model& model, std::span<const Target> plan, const WriteOptions& options,
                                FileSink& sink);
 
+// One tensor re-encoded as WriteModel would store it: its bytes and its
+// manifest entry (JSON). Lets an evaluator try a tensor in another encoding
+// without writing a model.
+struct EncodedTensor {
+  std::vector<uint8_t> bytes;
+  std::string entry_json;
+  bool changed = false;  // false: kept as stored (target kKeep, NaN/Inf, empty)
+};
+Result<EncodedTensor> EncodeTensor(const Model& model, size_t tensor_index, Target target,
+                                   const WriteOptions& options = {});
+
 }  // namespace tfq

@@ -92,4 +92,17 @@ Result<WriteReport> WriteModel(const Model& model, std::span<const Target> plan,
   return report;
 }
 
+Result<EncodedTensor> EncodeTensor(const Model& model, size_t tensor_index, Target target,
+                                   const WriteOptions& options) {
+  if (tensor_index >= model.tensors().size()) return InvalidArgument("no tensor #" + std::to_string(tensor_index));
+  const TensorLocation& t = model.tensors()[tensor_index];
+  Transformed tr;
+  TFQ_RETURN_IF_ERROR(TransformTensor(model, t, target, options, &tr));
+  EncodedTensor out;
+  out.bytes = std::move(tr.bytes);
+  out.changed = tr.changed;
+  out.entry_json = tr.changed ? RewriteEntryJson(model.entry(t), tr.quantization) : model.entry(t).json;
+  return out;
+}
+
 }  // namespace tfq

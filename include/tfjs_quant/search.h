@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+// `auto`: the smallest per-tensor mix of uint8, 16-bit and float32 whose
+// outputs stay within a budget, measured by an Evaluator (real TensorFlow.js
+// in the CLI). The library holds the search; evaluators live at the edges
+// (a Node process, a user's command), so the search can run anywhere.
+//
+// The search (docs/auto.md):
+//  1. All-uint8 on every input. If the budget holds, that is the answer.
+//  2. Screening on the few inputs that all-uint8 hurt most: tensors ordered
+//     by predicted risk are bisected; a group whose uint8 damage is a small
+//     share of the budget is settled as a whole, the rest is split until
+//     single tensors are measured. Output errors of independent weight errors
+//     add up in power, so a group's damage minus its first half's is the
+//     second half's: one evaluation per split.
+//  3. Greedy promotion (uint8 -> the tensor's better 16-bit type -> float32)
+//     by damage removed per byte added, until the predicted damage is under
+//     a target; 16-bit damage is predicted from the weight errors.
+//  4. Verification on every input; if it misses, the target tightens by the
+//     measured miss and step 3 continues; if it holds with room, one looser
+//     try. Every result is cached by its plan.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tfjs_quant/budget.h"
+#include "tfjs_quant/model.h"
+#include "tfjs_quant/select.h"
+#include "tfjs_quant/status.h"
+
+namespace tfq {
+
+// One (input, output) comparison with the float32 model's output.
+struct Sample {
+  int input = 0;
+  int output = 0;
+  double n = 0;       // values
+  double sig = 0;     // sum ref^2
+  double err = 0;     // sum (out - ref)^2
+  double max_abs = 0;
+  double dot = 0;     // sum ref*out
+  double nout = 0;    // sum out^2
+  int64_t argmax_ref = 0, argmax_out = 0;
+  int64_t non_finite = 0;
+};
+
+struct Measurement {
+  std::vector<Sample> samples;  // reference evaluators
+  std::optional<double> score;  // --eval-cmd
+  int64_t inferences = 0;       // model runs this measurement cost
+};
+
+Metrics Summarize(const Measurement& m);
+
+class Evaluator {
+ public:
+  virtual ~Evaluator() = default;
+  // How many inputs a measurement may be restricted to; 0 if it cannot be
+  // (a user's command evaluates as it pleases).
+  virtual int num_inputs() const = 0;
+  // `plan` has one Target per model tensor (kRaw: float32); `inputs` empty
+  // means every input.
+  virtual Result<Measurement> Evaluate(std::span<const Target> plan, std::span<const int> inputs) = 0;
+};
+
+// Per tensor, what the weights alone say (no evaluation needed).
+struct SearchTensor {
+  size_t index = 0;  // into model.tensors()
+  std::string name;
+  uint64_t elements = 0;
+  bool searchable = false;  // float32, finite, non-empty
+  std::string kept_reason;  // when not searchable
+  Target best16 = Target::kFloat16;
+  double uint8_db = 0, uint16_db = 0, float16_db = 0;  // weight SQNR (whole tensor)
+  double uint8_worst_channel_db = 0;
+  uint64_t stored_bytes = 0;
+  Encoding stored = Encoding::kRaw;
+};
+Result<std::vector<SearchTensor>> SearchTensors(const Model& model);
+
+struct SearchProgress {
+  int evaluations = 0;
+  int estimated_total = 0;
+  const char* phase = "";
+};
+
+struct SearchOptions {
+  Budget budget;
+  int screen_inputs = 2;  // inputs used while screening (0: all)
+  bool compare = false;   // also measure all-float16 on every input (not counted)
+  std::function<void(const SearchProgress&)> progress;
+};
+
+struct TensorChoice {
+  Target target = Target::kKeep;  // kRaw = float32
+  std::string why;
+  std::optional<double> alone_db;  // reference budgets: output SQNR with this tensor's group at uint8
+  int group_size = 0;
+};
+
+struct SearchResult {
+  std::vector<Target> plan;            // one per model tensor
+  std::vector<TensorChoice> choices;   // one per model tensor
+  int evaluations = 0;
+  int64_t inferences = 0;
+  Metrics verified;                    // the chosen plan, measured on every input
+  Metrics all_uint8;
+  std::optional<Metrics> all_float16;  // options.compare
+  int comparison_evaluations = 0;
+  bool all_uint8_holds = false;
+};
+
+// Fails with kInvalidArgument if the budget cannot hold even with every
+// tensor float32 (the message says what float32 measured).
+Result<SearchResult> Search(const Model& model, std::span<const SearchTensor> tensors, Evaluator& evaluator,
+                            const SearchOptions& options);
+
+// Bytes of the weights under a plan (kKeep: as stored).
+uint64_t PlanBytes(std::span<const SearchTensor> tensors, std::span<const Target> plan);
+
+}  // namespace tfq

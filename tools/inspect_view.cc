@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: Apache-2.0
+// Builds the inspect report shared by `inspect` and `auto --html`.
+#include "inspect_report.h"
+#include "wire_size.h"
+
+namespace tfq::cli {
+
+Result<InspectView> BuildInspectView(const OpenedModel& in, bool wire) {
+  std::array<WireSize, kNumVariants> sizes;
+  InspectOptions options;
+  if (wire) {
+    options.on_bytes = [&sizes](int variant, std::span<const uint8_t> bytes) {
+      sizes[static_cast<size_t>(variant)].Add(bytes);
+    };
+  }
+  TFQ_ASSIGN_OR_RETURN(InspectReport report, Inspect(*in.model, options));
+  InspectView view;
+  view.model_path = (in.where.folder / in.where.json_name).string();
+  const ModelFile& mf = in.model->file();
+  view.format = mf.kind == ModelKind::kStandaloneManifest ? "standalone weights manifest"
+                                                          : (mf.format.empty() ? "model JSON" : mf.format);
+  view.report = std::move(report);
+  for (size_t k = 0; k < kNumVariants; ++k) {
+    sizes[k].Finish();
+    view.totals[k] = {view.report.total_bytes[k], sizes[k].gzip_bytes(), sizes[k].brotli_bytes()};
+  }
+  return view;
+}
+
+}  // namespace tfq::cli
