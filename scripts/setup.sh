@@ -27,3 +27,11 @@ fi
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null || cmake --build build -j1
 echo "setup: built build/tfjs-quant"
+
+# The TensorFlow.js evaluator `tfjs-quant auto` starts (tfjs-core, -converter,
+# -layers, -backend-wasm 4.22.0 from its lockfile). Reinstalled only when the
+# lockfile changed.
+if ! [ evaluator/node_modules/.installed -nt evaluator/package-lock.json ]; then
+  (cd evaluator && npm ci --silent --no-audit --no-fund && touch node_modules/.installed)
+fi
+echo "setup: installed the evaluator (evaluator/node_modules)"

