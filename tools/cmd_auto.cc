@@ -29,7 +29,7 @@ struct AutoArgs {
   std::vector<std::string> dims;
   int count = 8, seed = 1, screen = 2;
   uint64_t shard_size = 4194304;
-  bool force = false, json = false, compare = false;
+  bool force = false, json = false, compare = false, verbose = false;
 };
 
 // A temporary folder for candidate weights and models, removed on exit.
@@ -168,6 +168,12 @@ int Run(const AutoArgs& a) {
   options.compare = a.compare;
   ProgressBar bar("evaluations");
   options.progress = [&bar](const SearchProgress& p) { bar.Update(p.evaluations, p.estimated_total, p.phase); };
+  if (a.verbose) {
+    options.log = [&bar](const std::string& line) {
+      bar.Finish();
+      std::fprintf(stderr, "auto: %s\n", line.c_str());
+    };
+  }
   auto result = Search(model, *tensors, *evaluator, options);
   bar.Finish();
   if (!result.ok()) {
@@ -259,6 +265,7 @@ Runner SetupAuto(CLI::App& sub) {
       ->check(CLI::Range(0, 1000));
   sub.add_flag("--compare", a->compare, "Also measure all-float16 on every input for the report (not counted)");
   sub.add_flag("--json", a->json, "Print the report as JSON");
+  sub.add_flag("--verbose", a->verbose, "Log the search's verifications to stderr");
   sub.add_option("--html", a->html, "Also write the inspect HTML report with the chosen encodings to FILE");
   sub.add_option("--evaluator", a->evaluator, "The evaluator package folder (default: found automatically)");
   return [a] { return Run(*a); };

@@ -7,11 +7,11 @@
 // The search (docs/auto.md):
 //  1. All-uint8 on every input. If the budget holds, that is the answer.
 //  2. Screening on the few inputs that all-uint8 hurt most: tensors ordered
-//     by predicted risk are bisected; a group whose uint8 damage is a small
-//     share of the budget is settled as a whole, the rest is split until
-//     single tensors are measured. Output errors of independent weight errors
-//     add up in power, so a group's damage minus its first half's is the
-//     second half's: one evaluation per split.
+//     by predicted risk are bisected, each part measured at uint8 with the
+//     rest float32; a group whose uint8 damage per value is within the
+//     target's average is settled as a whole, the rest is split (member by
+//     member when a small group is far over) until single tensors remain.
+//     Tensors under 256 values form one group, never split.
 //  3. Greedy promotion (uint8 -> the tensor's better 16-bit type -> float32)
 //     by damage removed per byte added, until the predicted damage is under
 //     a target; 16-bit damage is predicted from the weight errors.
@@ -93,6 +93,7 @@ struct SearchOptions {
   int screen_inputs = 2;  // inputs used while screening (0: all)
   bool compare = false;   // also measure all-float16 on every input (not counted)
   std::function<void(const SearchProgress&)> progress;
+  std::function<void(const std::string&)> log;  // one line per step, for --verbose
 };
 
 struct TensorChoice {

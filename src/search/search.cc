@@ -22,8 +22,8 @@ constexpr double kHarmlessShare = 1.0;
 constexpr int kMaxRounds = 8;           // verifications before falling back to float32
 constexpr int kRelaxTries = 2;          // looser tries once a plan holds...
 constexpr double kRelaxBelow = 0.8;     // ...with at least 1 dB to spare
-// Below this damage (20 dB) output errors of separate weights add up in
-// power closely enough that a parent minus a child estimates the other child.
+// Above this damage (20 dB) a group is far from harmless: when it is small
+// (kDirect) its members are measured one by one rather than halved.
 constexpr double kLinear = 0.01;
 // Above this damage (10 dB) outputs saturate: a tensor's 16-bit damage is
 // measured rather than predicted from its uint8 damage.
@@ -31,7 +31,12 @@ constexpr double kSaturated = 0.1;
 // Tensors under this many values (biases, batch-norm factors) are screened
 // and promoted as one group: promoting all of them costs little.
 constexpr uint64_t kSmallTensor = 256;
-// A damaged group this small is measured member by member.
+// A tensor whose 16-bit damage is above this share of the allowed damage
+// also has its other 16-bit type measured.
+constexpr double kRecheck16 = 0.1;
+// A damaged group this small, and this many times over its allowance, is
+// measured member by member.
+constexpr double kCrowded = 4;
 constexpr size_t kDirect = 8;
 
 using Vec = std::vector<double>;
@@ -53,10 +58,12 @@ double MaxOf(const Vec& v) { return v.empty() ? 0 : *std::max_element(v.begin(),
 struct Unit {
   std::vector<size_t> members;  // indices into tensors
   Vec d8;                       // damage per slot with the unit at uint8, the rest float32
-  bool measured = false;        // d8 measured directly (not a parent minus a sibling)
+  bool measured = false;        // d8 measured (a settled group is, as a whole)
   double ratio16 = 0;           // predicted damage at 16-bit over damage at uint8
   Vec d16;                      // damage at the members' 16-bit types
   bool d16_measured = false;    // else predicted from the weight errors
+  std::optional<Target> t16;    // a single tensor's measured better 16-bit type
+  Target Type16(size_t i, std::span<const SearchTensor> t) const { return t16 ? *t16 : t[i].best16; }
   uint64_t elements = 0;
   uint64_t bytes32 = 0;         // as stored: float32, or the input's own encoding
   int level = 0;                // 0 uint8, 1 16-bit, 2 float32 (as stored)
@@ -81,11 +88,14 @@ class Searcher {
   Vec Damage(const Measurement& m) const;
   double Ratio(const Condition& c, const Metrics& m) const;
   double WorstRatio(const Metrics& m) const;
+  void Log(const std::string& line) const {
+    if (opt_.log) opt_.log(line);
+  }
   void Report(const char* phase, int pending) {
     if (opt_.progress) opt_.progress({result_.evaluations, result_.evaluations + pending, phase});
   }
   Status Bisect(std::vector<Unit>* units);
-  Status Settle(Unit& u, bool measure);
+  Status Settle(Unit& u);
   void Greedy(std::vector<Unit>* units, double target) const;
   void Explain(const std::vector<Unit>& units);
   std::string EffectText(double damage) const;
@@ -107,7 +117,7 @@ std::vector<Target> Searcher::PlanOf(const std::vector<Unit>& units) const {
   std::vector<Target> plan(tensors_.size(), Target::kKeep);
   for (const Unit& u : units)
     for (size_t i : u.members)
-      plan[i] = u.level == 0 ? Target::kUint8 : u.level == 1 ? tensors_[i].best16 : Target::kKeep;
+      plan[i] = u.level == 0 ? Target::kUint8 : u.level == 1 ? u.Type16(i, tensors_) : Target::kKeep;
   return plan;
 }
 
@@ -188,18 +198,10 @@ std::string Searcher::EffectText(double damage) const {
   return buf;
 }
 
-// Completes a unit's figures: measures its uint8 damage if asked (or if it
-// was only estimated), predicts its 16-bit damage from the weight errors, and
-// measures that too when the unit alone breaks the outputs: far from the
-// linear regime the weight errors no longer predict it.
-Status Searcher::Settle(Unit& u, bool measure) {
-  if (measure && !u.measured) {
-    std::vector<Target> plan(tensors_.size(), Target::kKeep);
-    for (size_t i : u.members) plan[i] = Target::kUint8;
-    TFQ_ASSIGN_OR_RETURN(Measurement m, Measure(plan, false));
-    u.d8 = Damage(m);
-    u.measured = true;
-  }
+// Completes a unit's figures: predicts its 16-bit damage from the weight
+// errors, and measures it instead when the unit alone breaks the outputs: far
+// from the linear regime the weight errors no longer predict it.
+Status Searcher::Settle(Unit& u) {
   if (!u.d16_measured) {
     u.d16.resize(u.d8.size());
     for (size_t s = 0; s < u.d8.size(); ++s) u.d16[s] = u.d8[s] * u.ratio16;
@@ -210,6 +212,19 @@ Status Searcher::Settle(Unit& u, bool measure) {
     TFQ_ASSIGN_OR_RETURN(Measurement m, Measure(plan, false));
     u.d16 = Damage(m);
     u.d16_measured = true;
+    // Still costly at 16-bit: the weights' choice of float16 vs uint16 may be
+    // the wrong one for the outputs. One tensor: measure the other type too.
+    if (u.members.size() == 1 && MaxOf(u.d16) > kRecheck16 * allowed_) {
+      const size_t i = u.members[0];
+      const Target other = tensors_[i].best16 == Target::kFloat16 ? Target::kUint16 : Target::kFloat16;
+      plan[i] = other;
+      TFQ_ASSIGN_OR_RETURN(Measurement mo, Measure(plan, false));
+      Vec d = Damage(mo);
+      if (MaxOf(d) < MaxOf(u.d16)) {
+        u.d16 = std::move(d);
+        u.t16 = other;
+      }
+    }
   }
   return Status::Ok();
 }
@@ -247,10 +262,12 @@ Status Searcher::Bisect(std::vector<Unit>* units) {
   };
   auto range = [&](size_t b, size_t e) { return std::span<const size_t>(order).subspan(b, e - b); };
   const double target = kFirstTarget * allowed_;
-  auto harmless = [&](const Vec& d, uint64_t n) {
+  // The damage a group may do and still be settled without splitting.
+  auto allowance = [&](uint64_t n) {
     double share = all_elements ? static_cast<double>(n) / static_cast<double>(all_elements) : 1;
-    return MaxOf(d) <= kHarmlessShare * target * share;
+    return kHarmlessShare * target * share;
   };
+  auto harmless = [&](const Vec& d, uint64_t n) { return MaxOf(d) <= allowance(n); };
   auto add_unit = [&](std::span<const size_t> members, Vec d, bool measured) -> Status {
     Unit u;
     for (size_t i : members) {
@@ -266,7 +283,7 @@ Status Searcher::Bisect(std::vector<Unit>* units) {
     }
     u.d8 = std::move(d);
     u.measured = measured;
-    TFQ_RETURN_IF_ERROR(Settle(u, false));
+    TFQ_RETURN_IF_ERROR(Settle(u));
     units->push_back(std::move(u));
     return Status::Ok();
   };
@@ -276,19 +293,20 @@ Status Searcher::Bisect(std::vector<Unit>* units) {
   if (!small.empty()) {
     TFQ_ASSIGN_OR_RETURN(Measurement ms, Measure(uint8_plan(small), false));
     Vec d_small = Damage(ms);
-    if (MaxOf(d_root) <= kLinear) {
-      for (size_t s = 0; s < d_root.size(); ++s) d_root[s] = std::max(0.0, d_root[s] - d_small[s]);
-    } else {
-      TFQ_ASSIGN_OR_RETURN(Measurement ml, Measure(uint8_plan(order), false));
-      d_root = Damage(ml);
-    }
+    TFQ_ASSIGN_OR_RETURN(Measurement ml, Measure(uint8_plan(order), false));
+    d_root = Damage(ml);
     TFQ_RETURN_IF_ERROR(add_unit(small, std::move(d_small), true));
   }
   std::vector<Node> stack{{0, order.size(), std::move(d_root), true}};
   while (!stack.empty()) {
     Node n = std::move(stack.back());
     stack.pop_back();
-    Report("screening", static_cast<int>(stack.size()) + 2);
+    {
+      // Worst case: every pending tensor measured alone, plus verification.
+      int pending = 3;
+      for (const Node& p : stack) pending += static_cast<int>(p.end - p.begin);
+      Report("screening", pending + static_cast<int>(n.end - n.begin));
+    }
     const size_t size = n.end - n.begin;
     if (size == 0) continue;
     const bool settled = harmless(n.d, elements(n.begin, n.end));
@@ -302,26 +320,20 @@ Status Searcher::Bisect(std::vector<Unit>* units) {
       TFQ_RETURN_IF_ERROR(add_unit(range(n.begin, n.end), std::move(n.d), n.measured));
       continue;
     }
-    if (MaxOf(n.d) > kLinear) {
-      // Outputs this damaged no longer add up errors linearly: a parent
-      // minus a child says little. Measure instead: each member when the
-      // group is small, both halves otherwise.
-      const size_t step = size <= kDirect ? 1 : (size + 1) / 2;
-      for (size_t b = n.end; b > n.begin;) {
-        size_t e = b;
-        b = b >= n.begin + step ? b - step : n.begin;
-        if (e - b == size) break;
-        TFQ_ASSIGN_OR_RETURN(Measurement m, Measure(uint8_plan(range(b, e)), false));
-        stack.push_back({b, e, Damage(m), true});
-      }
-      continue;
+    // Measure each member when a damaged group is small, both halves
+    // otherwise. A half's damage is never taken as the group's minus the
+    // other half's: output errors of different weights can cancel, and the
+    // cancellation is gone once the other half is promoted.
+    // A small group far over its allowance likely holds several culprits:
+    // measuring each member costs less than halving down to them.
+    const bool crowded = MaxOf(n.d) > kLinear || MaxOf(n.d) > kCrowded * allowance(elements(n.begin, n.end));
+    const size_t step = size <= kDirect && crowded ? 1 : (size + 1) / 2;
+    for (size_t b = n.end; b > n.begin;) {
+      size_t e = b;
+      b = b >= n.begin + step ? b - step : n.begin;
+      TFQ_ASSIGN_OR_RETURN(Measurement m, Measure(uint8_plan(range(b, e)), false));
+      stack.push_back({b, e, Damage(m), true});
     }
-    size_t mid = n.begin + size / 2;
-    TFQ_ASSIGN_OR_RETURN(Measurement ma, Measure(uint8_plan(range(n.begin, mid)), false));
-    Vec da = Damage(ma), db(n.d.size());
-    for (size_t s = 0; s < db.size(); ++s) db[s] = std::max(0.0, n.d[s] - da[s]);
-    stack.push_back({mid, n.end, std::move(db), false});
-    stack.push_back({n.begin, mid, std::move(da), true});
   }
   return Status::Ok();
 }
@@ -392,11 +404,11 @@ void Searcher::Explain(const std::vector<Unit>& units) {
         c.why = alone;
       } else if (u.level == 1) {
         std::snprintf(buf, sizeof buf, "; at %s %s (%s; weight SQNR float16 %.1f dB, uint16 %.1f dB)",
-                      std::string(TargetName(t.best16)).c_str(), EffectText(MaxOf(u.d16)).c_str(),
+                      std::string(TargetName(u.Type16(i, tensors_))).c_str(), EffectText(MaxOf(u.d16)).c_str(),
                       u.d16_measured ? "measured" : "predicted", t.float16_db, t.uint16_db);
         c.why = alone + buf;
       } else {
-        c.why = alone + "; at " + std::string(TargetName(t.best16)) + " " + EffectText(MaxOf(u.d16)) + " (" +
+        c.why = alone + "; at " + std::string(TargetName(u.Type16(i, tensors_))) + " " + EffectText(MaxOf(u.d16)) + " (" +
                 (u.d16_measured ? "measured" : "predicted") + "): kept " +
                 (t.stored == Encoding::kRaw ? "float32" : "as stored");
       }
@@ -507,6 +519,13 @@ Result<SearchResult> Searcher::Run() {
     TFQ_ASSIGN_OR_RETURN(Measurement m, Measure(plan, true));
     Metrics got = Summarize(m);
     double ratio = WorstRatio(got);
+    {
+      char buf[200];
+      std::snprintf(buf, sizeof buf, "verify round %d: target %.3g, %llu bytes, measured %s (%.2fx the allowed damage)",
+                    round, target, static_cast<unsigned long long>(PlanBytes(tensors_, plan)),
+                    DescribeMetrics(budget, got).c_str(), ratio);
+      Log(buf);
+    }
     if (Holds(budget, got)) {
       accepted = plan;
       result_.verified = got;
@@ -522,6 +541,8 @@ Result<SearchResult> Searcher::Run() {
         Report("relaxing", kRelaxTries - k);
         TFQ_ASSIGN_OR_RETURN(Measurement ml, Measure(lplan, true));
         Metrics lgot = Summarize(ml);
+        Log("relax: target " + std::to_string(loose_target) + ", " + std::to_string(PlanBytes(tensors_, lplan)) +
+            " bytes, measured " + DescribeMetrics(budget, lgot));
         if (Holds(budget, lgot)) {
           accepted = lplan;
           result_.verified = lgot;
@@ -537,17 +558,7 @@ Result<SearchResult> Searcher::Run() {
       Greedy(&units, held);
       break;
     }
-    // Missed. Estimates (a parent minus a child) of tensors left at uint8 may
-    // be what misled: measure those and plan again before tightening.
-    bool repaired = false;
-    for (Unit& u : units) {
-      if (u.level != 0 || u.measured) continue;
-      Report("repairing", 3);
-      TFQ_RETURN_IF_ERROR(Settle(u, true));
-      repaired = true;
-    }
-    if (repaired) continue;
-    // Tighten by the measured miss (at least by 30%).
+    // Missed: tighten by the measured miss (at least by 30%).
     double factor = std::isfinite(ratio) && ratio > 0 ? std::min(0.7, 0.9 / ratio) : 0.1;
     target *= factor;
   }
