@@ -134,6 +134,18 @@ function layerVariablesByManifestName(model, specs) {
 
 // ---------------------------------------------------------------------------
 
+/** Reads a model.json and its shards and loads it with the stock tfjs loader. */
+async function loadModelFile(modelPath) {
+  if (typeof modelPath !== 'string' || modelPath === '') throw new Error('"model" must be the path of a model.json');
+  const { json, artifacts } = readModelArtifacts(modelPath);
+  const kind = modelKind(json);
+  try {
+    return { kind, artifacts, model: await loadStock(kind, artifacts) };
+  } catch (e) {
+    throw new Error(`tfjs could not load ${modelPath} as a ${kind} model: ${e.message}`);
+  }
+}
+
 export class Evaluator {
   constructor() {
     this.state = null;          // set by load
@@ -168,16 +180,8 @@ export class Evaluator {
   // ---- load ---------------------------------------------------------------
   async load(req) {
     const t0 = performance.now();
-    if (typeof req.model !== 'string' || req.model === '') throw new Error('"model" must be the path of a model.json');
     this.reset();
-    const { json, artifacts } = readModelArtifacts(req.model);
-    const kind = modelKind(json);
-    let model;
-    try {
-      model = await loadStock(kind, artifacts);
-    } catch (e) {
-      throw new Error(`tfjs could not load ${req.model} as a ${kind} model: ${e.message}`);
-    }
+    const { kind, model, artifacts } = await loadModelFile(req.model);
     const st = { kind, model, modelPath: req.model };
     try {
       st.inputs = inputSignature(model, kind);
@@ -412,16 +416,8 @@ export class Evaluator {
   async evalModel(req) {
     const st = this.requireModel();
     const t0 = performance.now();
-    if (typeof req.model !== 'string' || req.model === '') throw new Error('"model" must be the path of a model.json');
     const indices = this.sampleIndices(req.inputs);
-    const { json, artifacts } = readModelArtifacts(req.model);
-    const kind = modelKind(json);
-    let model;
-    try {
-      model = await loadStock(kind, artifacts);
-    } catch (e) {
-      throw new Error(`tfjs could not load ${req.model} as a ${kind} model: ${e.message}`);
-    }
+    const { kind, model } = await loadModelFile(req.model);
     try {
       const inputs = inputSignature(model, kind);
       const names = inputs.map(i => i.name).join(',');
