@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The converter's quantizers and tfjs's decoders, one tensor at a time, on
-// plain memory. These are the scalar reference versions that define the
-// bytes tfjs-quant writes (spec sections 3.3 to 3.5).
+// plain memory (spec sections 3.3 to 3.5). The functions in tfq::reference
+// are plain scalar loops that define the bytes tfjs-quant writes; the
+// functions of the same name in tfq are the fast kernels the library uses,
+// tested to give identical bytes (tests/kernels_test.cc).
 #pragma once
 
 #include <cstddef>
@@ -57,5 +59,13 @@ void DecodeToFloat32(Encoding enc, const uint8_t* stored, size_t n, double min, 
 // Legacy int32 entries quantized to uint8/uint16: Math.round, wrapping.
 void DecodeToInt32(Encoding enc, const uint8_t* stored, size_t n, double min, double scale,
                    int32_t* out);
+
+// The scalar definitions the fast kernels above must match byte for byte.
+namespace reference {
+FloatRange ScanRange(std::span<const float> x);
+void QuantizeAffine(std::span<const float> x, const AffineParams& p, Encoding enc, Arithmetic arith, uint8_t* out);
+void QuantizeFloat16(std::span<const float> x, uint8_t* out);
+void DecodeToFloat32(Encoding enc, const uint8_t* stored, size_t n, double min, double scale, float* out);
+}  // namespace reference
 
 }  // namespace tfq

@@ -9,19 +9,6 @@
 
 namespace tfq {
 
-FloatRange ScanRange(std::span<const float> x) {
-  FloatRange r;
-  bool any = false;
-  for (float v : x) {
-    if (std::isnan(v)) { ++r.nan_count; continue; }
-    if (std::isinf(v)) ++r.inf_count;
-    if (!any) { r.min = r.max = v; any = true; continue; }
-    if (v < r.min) r.min = v;
-    if (v > r.max) r.max = v;
-  }
-  return r;
-}
-
 AffineParams ComputeAffineParams(float min_f, float max_f, uint32_t qmax) {
   AffineParams p;
   const double mn = min_f, mx = max_f;
@@ -44,6 +31,21 @@ AffineParams ComputeAffineParams(float min_f, float max_f, uint32_t qmax) {
     p.max = mx;
   }
   return p;
+}
+
+namespace reference {
+
+FloatRange ScanRange(std::span<const float> x) {
+  FloatRange r;
+  bool any = false;
+  for (float v : x) {
+    if (std::isnan(v)) { ++r.nan_count; continue; }
+    if (std::isinf(v)) ++r.inf_count;
+    if (!any) { r.min = r.max = v; any = true; continue; }
+    if (v < r.min) r.min = v;
+    if (v > r.max) r.max = v;
+  }
+  return r;
 }
 
 namespace {
@@ -97,4 +99,5 @@ void QuantizeAffine(std::span<const float> x, const AffineParams& p, Encoding en
   }
 }
 
+}  // namespace reference
 }  // namespace tfq

@@ -21,6 +21,8 @@ uint32_t LoadCode(Encoding enc, const uint8_t* p, size_t i) {
 }
 }  // namespace
 
+namespace reference {
+
 void DecodeToFloat32(Encoding enc, const uint8_t* stored, size_t n, double min, double scale,
                      float* out) {
   switch (enc) {
@@ -41,6 +43,8 @@ void DecodeToFloat32(Encoding enc, const uint8_t* stored, size_t n, double min, 
       break;
   }
 }
+
+}  // namespace reference
 
 void DecodeToInt32(Encoding enc, const uint8_t* stored, size_t n, double min, double scale,
                    int32_t* out) {

@@ -60,6 +60,8 @@ float HalfBitsToFloat(uint16_t h) {
   return std::bit_cast<float>(bits);
 }
 
+namespace reference {
+
 void QuantizeFloat16(std::span<const float> x, uint8_t* out) {
   for (size_t i = 0; i < x.size(); ++i) {
     uint16_t h = FloatToHalfBits(x[i]);
@@ -68,4 +70,5 @@ void QuantizeFloat16(std::span<const float> x, uint8_t* out) {
   }
 }
 
+}  // namespace reference
 }  // namespace tfq
