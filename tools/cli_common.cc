@@ -6,6 +6,9 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <thread>
+
+#include "progress.h"
 #include <algorithm>
 #include <map>
 
@@ -47,10 +50,21 @@ Result<OpenedModel> OpenModel(const fs::path& in) {
   return om;
 }
 
-Result<WriteReport> WriteOutput(const OpenedModel& in, std::span<const Target> plan, const WriteOptions& options,
-                                const fs::path& out, bool force) {
+Result<WriteReport> WriteOutput(const OpenedModel& in, std::span<const Target> plan, WriteOptions options,
+                                const fs::path& out, bool force, bool sync) {
   TFQ_ASSIGN_OR_RETURN(auto dir, OutputDir::Create(out, in.where.folder, in.where.is_folder, in.files, force));
-  TFQ_ASSIGN_OR_RETURN(WriteReport report, WriteModel(*in.model, plan, options, *dir));
+  dir->set_sync(sync);
+  if (options.threads <= 0) options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // A bar only when it is worth one: 64 MiB takes about a tenth of a second.
+  ProgressBar bar("MiB");
+  if (in.model->total_bytes() >= (uint64_t{64} << 20)) {
+    options.progress = [&bar](uint64_t done, uint64_t total) {
+      bar.Update(static_cast<int>(done >> 20), static_cast<int>(total >> 20), "writing");
+    };
+  }
+  auto report = WriteModel(*in.model, plan, options, *dir);
+  bar.Finish();
+  if (!report.ok()) return report.status();
   TFQ_RETURN_IF_ERROR(dir->Commit());
   return report;
 }

@@ -38,9 +38,11 @@ struct OpenedModel {
 };
 Result<OpenedModel> OpenModel(const std::filesystem::path& in);
 
-// Writes `model` with `plan` into a new folder `out`, atomically.
-Result<WriteReport> WriteOutput(const OpenedModel& in, std::span<const Target> plan, const WriteOptions& options,
-                                const std::filesystem::path& out, bool force);
+// Writes `model` with `plan` into a new folder `out`, atomically; `sync`:
+// durably (fsync). Shows a progress bar on a terminal for large models.
+// options.threads 0 means every core.
+Result<WriteReport> WriteOutput(const OpenedModel& in, std::span<const Target> plan, WriteOptions options,
+                                const std::filesystem::path& out, bool force, bool sync = false);
 
 // The "what it did" lines: tensors per encoding, bytes before and after.
 void PrintSummary(const OpenedModel& in, const WriteReport& report, const std::filesystem::path& out);

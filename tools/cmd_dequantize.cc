@@ -15,6 +15,7 @@ struct DequantizeArgs {
   std::string in, out;
   uint64_t shard_size = 4194304;
   bool force = false;
+  WriteArgs write;
 };
 
 int Run(const DequantizeArgs& a) {
@@ -23,7 +24,8 @@ int Run(const DequantizeArgs& a) {
   std::vector<Target> plan(opened->model->tensors().size(), Target::kRaw);
   WriteOptions options;
   options.shard_size_bytes = a.shard_size;
-  auto report = WriteOutput(*opened, plan, options, a.out, a.force);
+  options.threads = a.write.threads;
+  auto report = WriteOutput(*opened, plan, options, a.out, a.force, a.write.sync);
   if (!report.ok()) return Fail(report.status());
   for (const auto& w : report->warnings) Warn(w);
   PrintSummary(*opened, *report, a.out);
@@ -36,6 +38,7 @@ Runner SetupDequantize(CLI::App& sub) {
   auto a = std::make_shared<DequantizeArgs>();
   sub.add_option("IN", a->in, kModelHelp)->required();
   AddOutputOptions(sub, a->out, a->shard_size, a->force);
+  AddWriteOptions(sub, a->write);
   return [a] { return Run(*a); };
 }
 

@@ -21,6 +21,7 @@ struct QuantizeArgs {
   std::string skip;
   std::string arithmetic = "float64";
   bool force = false;
+  WriteArgs write;
 };
 
 // Fills one rule from a flag value; returns false if the flag was not given.
@@ -54,13 +55,14 @@ int Run(const QuantizeArgs& a) {
   if (!a.skip.empty()) sel.skip = SplitPatterns(a.skip);
   WriteOptions options;
   options.shard_size_bytes = a.shard_size;
+  options.threads = a.write.threads;
   options.arithmetic = a.arithmetic == "float32" ? Arithmetic::kNumpy1Float32 : Arithmetic::kFloat64;
 
   auto opened = OpenModel(a.in);
   if (!opened.ok()) return Fail(opened.status());
   auto plan = Plan(*opened->model, sel);
   if (!plan.ok()) return Fail(plan.status());
-  auto report = WriteOutput(*opened, *plan, options, a.out, a.force);
+  auto report = WriteOutput(*opened, *plan, options, a.out, a.force, a.write.sync);
   if (!report.ok()) return Fail(report.status());
   for (const auto& w : report->warnings) Warn(w);
   PrintSummary(*opened, *report, a.out);
@@ -73,6 +75,7 @@ Runner SetupQuantize(CLI::App& sub) {
   auto a = std::make_shared<QuantizeArgs>();
   sub.add_option("IN", a->in, kModelHelp)->required();
   AddOutputOptions(sub, a->out, a->shard_size, a->force);
+  AddWriteOptions(sub, a->write);
   // main() turns a bare flag into "--flag=<kBareFlag>" (see commands.h).
   sub.add_option("--quantize_uint8,--uint8", a->uint8, "Quantize to uint8 (affine min/scale)")->type_name("[=PATTERNS]");
   sub.add_option("--quantize_uint16,--uint16", a->uint16, "Quantize to uint16 (affine min/scale)")

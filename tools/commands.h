@@ -36,6 +36,18 @@ inline void AddOutputOptions(CLI::App& sub, std::string& out, uint64_t& shard_si
   sub.add_flag("--force", force, "Replace OUT if it exists and is not empty");
 }
 
+// How a model is written: threads per large tensor and durability. Every
+// command that writes a model takes these.
+struct WriteArgs {
+  int threads = 0;  // 0: every core
+  bool sync = false;
+};
+inline void AddWriteOptions(CLI::App& sub, WriteArgs& w) {
+  sub.add_option("--threads", w.threads, "Threads for large tensors (default: every core; output bytes are the same)")
+      ->check(CLI::Range(1, 1024));
+  sub.add_flag("--sync", w.sync, "fsync every output file before OUT appears (survives power loss; slower)");
+}
+
 struct Command {
   const char* name;
   const char* help;

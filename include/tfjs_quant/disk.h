@@ -49,6 +49,10 @@ class OutputDir : public FileSink {
   ~OutputDir() override;
   Status WriteFile(std::string_view name, std::span<const uint8_t> data) override;
   Status Rename(std::string_view from, std::string_view to) override;
+  // fsync every file (and the folder) in Commit(), before the rename: the
+  // output then survives a power loss too. Off by default, as for cp: the
+  // rename alone keeps a killed process from leaving a partial OUT.
+  void set_sync(bool sync) { sync_ = sync; }
   Status Commit();
   const std::filesystem::path& final_path() const { return out_; }
 
@@ -56,7 +60,7 @@ class OutputDir : public FileSink {
   OutputDir(std::filesystem::path out, std::filesystem::path tmp, bool force)
       : out_(std::move(out)), tmp_(std::move(tmp)), force_(force) {}
   std::filesystem::path out_, tmp_;
-  bool force_ = false, committed_ = false;
+  bool force_ = false, committed_ = false, sync_ = false;
 };
 
 }  // namespace tfq

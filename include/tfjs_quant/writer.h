@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -22,6 +23,11 @@ struct WriteOptions {
   uint64_t shard_size_bytes = 4194304;
   // float64 (numpy >= 2, default) or numpy-1 float32 arithmetic (spec 3.3).
   Arithmetic arithmetic = Arithmetic::kFloat64;
+  // Threads for one large tensor's range scan and encoding (bytes are the
+  // same for any count). 1: the caller's thread only.
+  int threads = 1;
+  // Called after each tensor with the input bytes done so far and in all.
+  std::function<void(uint64_t done, uint64_t total)> progress;
 };
 
 // What happened to one tensor.

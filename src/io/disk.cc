@@ -201,12 +201,19 @@ Status OutputDir::Rename(std::string_view from, std::string_view to) {
 
 Status OutputDir::Commit() {
   std::error_code ec;
-  // Make the files durable before they become visible under the final name.
-  for (const auto& de : fs::directory_iterator(tmp_, ec)) {
-    int fd = ::open(de.path().c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      ::fsync(fd);
+  if (sync_) {
+    // Make the files durable before they become visible under the final name.
+    for (const auto& de : fs::directory_iterator(tmp_, ec)) {
+      int fd = ::open(de.path().c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) return IOError(Errno(de.path().string()));
+      const bool ok = ::fsync(fd) == 0;
       ::close(fd);
+      if (!ok) return IOError(Errno(de.path().string()));
+    }
+    int dfd = ::open(tmp_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+      ::fsync(dfd);
+      ::close(dfd);
     }
   }
   fs::path old;

@@ -40,6 +40,8 @@ Result<WriteReport> WriteModel(const Model& model, std::span<const Target> plan,
     if (t.byte_size > 0) last_nonempty = t.group;
 
   std::vector<uint64_t> earlier_sizes;  // every shard written before the current group
+  const uint64_t total = model.total_bytes();
+  uint64_t done = 0;
   size_t ti = 0;
   Transformed tr;
   for (size_t g = 0; g < mf.groups.size(); ++g) {
@@ -49,6 +51,8 @@ Result<WriteReport> WriteModel(const Model& model, std::span<const Target> plan,
       const WeightEntry& e = model.entry(t);
       TFQ_RETURN_IF_ERROR(TransformTensor(model, t, plan[ti], options, &tr));
       TFQ_RETURN_IF_ERROR(shards.Append(tr.bytes));
+      done += t.byte_size;
+      if (options.progress) options.progress(done, total);
       TensorOutcome o;
       o.name = e.name;
       o.before = e.encoding();
@@ -99,7 +103,7 @@ Result<EncodedTensor> EncodeTensor(const Model& model, size_t tensor_index, Targ
   Transformed tr;
   TFQ_RETURN_IF_ERROR(TransformTensor(model, t, target, options, &tr));
   EncodedTensor out;
-  out.bytes = std::move(tr.bytes);
+  out.bytes.assign(tr.bytes.begin(), tr.bytes.end());
   out.changed = tr.changed;
   out.entry_json = tr.changed ? RewriteEntryJson(model.entry(t), tr.quantization) : model.entry(t).json;
   return out;

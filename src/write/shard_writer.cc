@@ -8,11 +8,16 @@ namespace tfq {
 ShardWriter::ShardWriter(FileSink& sink, size_t group_number, uint64_t shard_size)
     : sink_(sink), group_(group_number), shard_size_(shard_size) {}
 
-Status ShardWriter::Flush(size_t n) {
+Status ShardWriter::WriteShard(std::span<const uint8_t> bytes) {
   std::string name = "group" + std::to_string(group_) + "-shard" + std::to_string(temp_names_.size() + 1) + ".part";
-  TFQ_RETURN_IF_ERROR(sink_.WriteFile(name, std::span<const uint8_t>(buffer_.data(), n)));
+  TFQ_RETURN_IF_ERROR(sink_.WriteFile(name, bytes));
   temp_names_.push_back(name);
-  sizes_.push_back(n);
+  sizes_.push_back(bytes.size());
+  return Status::Ok();
+}
+
+Status ShardWriter::Flush(size_t n) {
+  TFQ_RETURN_IF_ERROR(WriteShard(std::span<const uint8_t>(buffer_.data(), n)));
   buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(n));
   return Status::Ok();
 }
@@ -20,6 +25,12 @@ Status ShardWriter::Flush(size_t n) {
 Status ShardWriter::Append(std::span<const uint8_t> bytes) {
   total_ += bytes.size();
   while (!bytes.empty()) {
+    // Whole shards straight from the caller's bytes, without the copy.
+    if (buffer_.empty() && bytes.size() >= shard_size_) {
+      TFQ_RETURN_IF_ERROR(WriteShard(bytes.first(static_cast<size_t>(shard_size_))));
+      bytes = bytes.subspan(static_cast<size_t>(shard_size_));
+      continue;
+    }
     size_t room = static_cast<size_t>(shard_size_ - buffer_.size());
     size_t n = std::min(room, bytes.size());
     buffer_.insert(buffer_.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));

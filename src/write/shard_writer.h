@@ -32,6 +32,7 @@ class ShardWriter {
 
  private:
   Status Flush(size_t n);
+  Status WriteShard(std::span<const uint8_t> bytes);
 
   FileSink& sink_;
   size_t group_;

@@ -5,11 +5,47 @@
 #include <cstring>
 
 #include "json/json.h"
+#include "write/parallel.h"
 
 namespace tfq {
 
 static_assert(std::endian::native == std::endian::little,
               "tfjs weights are little-endian; big-endian hosts need byte swaps here");
+
+namespace {
+
+// ScanRange over pieces on several threads, merged in order: the earlier
+// piece wins on equal values, as the sequential scan keeps the first seen.
+FloatRange ParallelScanRange(std::span<const float> x, int threads) {
+  const size_t pieces = threads > 1 && x.size() >= kParallelMinElements ? static_cast<size_t>(threads) : 1;
+  if (pieces == 1) return ScanRange(x);
+  std::vector<FloatRange> part(pieces);
+  std::vector<size_t> values(pieces, 0);
+  const size_t step = ((x.size() + pieces - 1) / pieces + 63) / 64 * 64;
+  ParallelFor(x.size(), static_cast<int>(pieces), [&](size_t b, size_t e) {
+    const size_t k = b / step;
+    part[k] = ScanRange(x.subspan(b, e - b));
+    values[k] = (e - b) - part[k].nan_count;
+  });
+  FloatRange r;
+  bool any = false;
+  for (size_t k = 0; k < pieces; ++k) {
+    r.nan_count += part[k].nan_count;
+    r.inf_count += part[k].inf_count;
+    if (values[k] == 0) continue;  // all NaN: its 0/0 is not a value
+    if (!any) {
+      r.min = part[k].min;
+      r.max = part[k].max;
+      any = true;
+      continue;
+    }
+    if (part[k].min < r.min) r.min = part[k].min;
+    if (part[k].max > r.max) r.max = part[k].max;
+  }
+  return r;
+}
+
+}  // namespace
 
 Status TransformTensor(const Model& model, const TensorLocation& t, Target target, const WriteOptions& options,
                        Transformed* out) {
@@ -17,39 +53,58 @@ Status TransformTensor(const Model& model, const TensorLocation& t, Target targe
   out->changed = false;
   out->quantization.reset();
   out->nan_count = out->inf_count = 0;
-  TFQ_RETURN_IF_ERROR(model.ReadStored(t, &out->bytes));
+  const bool raw_float = e.dtype == DType::kFloat32 && e.encoding() == Encoding::kRaw;
+  const bool quantize = e.dtype == DType::kFloat32 &&
+                        (target == Target::kUint8 || target == Target::kUint16 || target == Target::kFloat16);
+  std::span<const uint8_t> stored;
+  if (quantize && raw_float) {
+    // Raw float32 is read straight into the float buffer: no second copy.
+    float* f = out->floats.Resize(e.num_elements);
+    std::span<uint8_t> dst(reinterpret_cast<uint8_t*>(f), t.byte_size);
+    TFQ_RETURN_IF_ERROR(model.ReadStored(t, dst));
+    stored = dst;
+  } else {
+    std::span<uint8_t> dst(out->stored.Resize(t.byte_size), t.byte_size);
+    TFQ_RETURN_IF_ERROR(model.ReadStored(t, dst));
+    stored = dst;
+  }
+  out->bytes = stored;
   if (target == Target::kKeep) return Status::Ok();
 
   if (target == Target::kRaw) {
     if (!e.quantization) return Status::Ok();
     const auto& q = *e.quantization;
-    std::vector<uint8_t> raw(e.num_elements * 4);
     if (e.dtype == DType::kInt32) {
-      std::vector<int32_t> v(e.num_elements);
-      DecodeToInt32(q.dtype, out->bytes.data(), e.num_elements, q.min, q.scale, v.data());
-      std::memcpy(raw.data(), v.data(), raw.size());
+      int32_t* v = reinterpret_cast<int32_t*>(out->coded.Resize(e.num_elements * 4));
+      DecodeToInt32(q.dtype, stored.data(), e.num_elements, q.min, q.scale, v);
     } else {
-      std::vector<float> v(e.num_elements);
-      DecodeToFloat32(q.dtype, out->bytes.data(), e.num_elements, q.min, q.scale, v.data());
-      std::memcpy(raw.data(), v.data(), raw.size());
+      float* v = reinterpret_cast<float*>(out->coded.Resize(e.num_elements * 4));
+      DecodeToFloat32(q.dtype, stored.data(), e.num_elements, q.min, q.scale, v);
     }
-    out->bytes = std::move(raw);
+    out->bytes = out->coded.bytes();
     out->changed = true;
     return Status::Ok();
   }
 
   // Quantize: only float32 entries (Plan already guarantees this).
-  if (e.dtype != DType::kFloat32) return Status::Ok();
+  if (!quantize) return Status::Ok();
   const Encoding enc = target == Target::kUint8 ? Encoding::kUint8
                        : target == Target::kUint16 ? Encoding::kUint16
                                                    : Encoding::kFloat16;
   // The converter cannot affine-quantize an empty tensor (numpy min of an
   // empty array); there is nothing to gain, so it stays as stored.
   if (e.num_elements == 0 && enc != Encoding::kFloat16) return Status::Ok();
-  std::vector<float> x(e.num_elements);
-  const auto& sq = e.quantization;
-  DecodeToFloat32(e.encoding(), out->bytes.data(), e.num_elements, sq ? sq->min : 0, sq ? sq->scale : 1, x.data());
-  FloatRange r = ScanRange(x);
+  std::span<const float> x;
+  if (raw_float) {
+    x = std::span<const float>(out->floats.data(), e.num_elements);
+  } else {
+    float* f = out->floats.Resize(e.num_elements);
+    const auto& sq = e.quantization;
+    DecodeToFloat32(e.encoding(), stored.data(), e.num_elements, sq ? sq->min : 0, sq ? sq->scale : 1, f);
+    x = std::span<const float>(f, e.num_elements);
+  }
+  const int threads = options.threads;
+  FloatRange r = ParallelScanRange(x, threads);
   if (!r.finite()) {
     // The converter would write "min": NaN, which tfjs cannot parse; we keep
     // the tensor as stored and let the caller warn.
@@ -59,16 +114,19 @@ Status TransformTensor(const Model& model, const TensorLocation& t, Target targe
   }
   Quantization q;
   q.dtype = enc;
-  std::vector<uint8_t> coded(e.num_elements * EncodingElementBytes(enc));
+  const size_t width = EncodingElementBytes(enc);
+  uint8_t* coded = out->coded.Resize(e.num_elements * width);
   if (enc == Encoding::kFloat16) {
-    QuantizeFloat16(x, coded.data());
+    ParallelFor(x.size(), threads, [&](size_t b, size_t end) { QuantizeFloat16(x.subspan(b, end - b), coded + b * 2); });
   } else {
     AffineParams p = ComputeAffineParams(r.min, r.max, enc == Encoding::kUint8 ? 255 : 65535);
-    QuantizeAffine(x, p, enc, options.arithmetic, coded.data());
+    ParallelFor(x.size(), threads, [&](size_t b, size_t end) {
+      QuantizeAffine(x.subspan(b, end - b), p, enc, options.arithmetic, coded + b * width);
+    });
     q.min = p.min;
     q.scale = p.scale;
   }
-  out->bytes = std::move(coded);
+  out->bytes = out->coded.bytes();
   out->quantization = q;
   out->changed = true;
   return Status::Ok();
