@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 # line), fmt (output formatting), GoogleTest (unit tests); Node.js and npm for
 # the TensorFlow.js compatibility suite and to fetch the test models.
 # zlib and brotli measure sizes on the wire (inspect); Chromium renders the
-# HTML report in its test.
+# HTML report in its test. Google Benchmark (kernel micro-benchmarks), numpy
+# and GNU time serve bench/perf.sh (the comparison with numpy and cp -r).
 pkgs=(g++ cmake make pkg-config ca-certificates nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev
-      zlib1g-dev libbrotli-dev)
+      zlib1g-dev libbrotli-dev libbenchmark-dev python3-numpy time)
 [ "${TFJS_QUANT_NO_BROWSER:-}" = 1 ] || pkgs+=(chromium)
 missing=()
 for p in "${pkgs[@]}"; do
