@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Builds the inspect report shared by `inspect` and `auto --html`.
 #include "inspect_report.h"
+#include "progress.h"
 #include "wire_size.h"
 
 namespace tfq::cli {
@@ -13,7 +14,15 @@ Result<InspectView> BuildInspectView(const OpenedModel& in, bool wire) {
       sizes[static_cast<size_t>(variant)].Add(bytes);
     };
   }
-  TFQ_ASSIGN_OR_RETURN(InspectReport report, Inspect(*in.model, options));
+  ProgressBar bar("MiB");
+  if (in.model->total_bytes() >= (uint64_t{64} << 20)) {
+    options.progress = [&bar](uint64_t done, uint64_t total) {
+      bar.Update(static_cast<int>(done >> 20), static_cast<int>(total >> 20), "inspecting");
+    };
+  }
+  auto inspected = Inspect(*in.model, options);
+  bar.Finish();
+  TFQ_ASSIGN_OR_RETURN(InspectReport report, std::move(inspected));
   InspectView view;
   view.model_path = (in.where.folder / in.where.json_name).string();
   const ModelFile& mf = in.model->file();

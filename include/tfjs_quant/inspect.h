@@ -80,6 +80,8 @@ struct InspectOptions {
   // (tensors that stay as stored give their stored bytes): lets a caller
   // measure compressed sizes without the library depending on compressors.
   std::function<void(int variant, std::span<const uint8_t>)> on_bytes;
+  // Called after each tensor with the stored bytes done so far and in all.
+  std::function<void(uint64_t done, uint64_t total)> progress;
 };
 
 struct InspectReport {

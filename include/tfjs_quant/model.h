@@ -47,6 +47,9 @@ class Model {
   // Same, into caller memory of exactly t.byte_size bytes (e.g. the bytes of
   // a float buffer, so raw float32 data needs no second copy).
   Status ReadStored(const TensorLocation& t, std::span<uint8_t> out) const;
+  // Part of a weight's stored bytes, from `offset` within them (so several
+  // threads can read one large weight at once).
+  Status ReadStoredPart(const TensorLocation& t, uint64_t offset, std::span<uint8_t> out) const;
   // Decodes a float32 weight to float32 exactly as tfjs's decodeWeights.
   Status DecodeFloat32(const TensorLocation& t, std::vector<float>* out) const;
 

@@ -16,6 +16,8 @@ Result<InspectReport> Inspect(const Model& model, const InspectOptions& options)
   // than quantize does (which also needs the decoded floats).
   std::vector<uint8_t> stored_bytes;
   std::vector<float> floats;
+  const uint64_t total = model.total_bytes();
+  uint64_t done = 0;
   for (const auto& loc : model.tensors()) {
     const WeightEntry& e = model.entry(loc);
     const bool raw_float = e.dtype == DType::kFloat32 && e.encoding() == Encoding::kRaw;
@@ -61,6 +63,8 @@ Result<InspectReport> Inspect(const Model& model, const InspectOptions& options)
       }
     }
     report.tensors.push_back(std::move(t));
+    done += loc.byte_size;
+    if (options.progress) options.progress(done, total);
   }
   return report;
 }

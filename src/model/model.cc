@@ -123,6 +123,13 @@ Status Model::ReadStored(const TensorLocation& t, std::span<uint8_t> out) const 
   return ReadGroup(t.group, t.offset, out);
 }
 
+Status Model::ReadStoredPart(const TensorLocation& t, uint64_t offset, std::span<uint8_t> out) const {
+  if (offset > t.byte_size || out.size() > t.byte_size - offset) {
+    return InvalidArgument("ReadStoredPart: range outside the weight's bytes");
+  }
+  return ReadGroup(t.group, t.offset + offset, out);
+}
+
 Status Model::DecodeFloat32(const TensorLocation& t, std::vector<float>* out) const {
   const WeightEntry& e = entry(t);
   if (e.dtype != DType::kFloat32) {

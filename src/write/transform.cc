@@ -17,13 +17,11 @@ namespace {
 // ScanRange over pieces on several threads, merged in order: the earlier
 // piece wins on equal values, as the sequential scan keeps the first seen.
 FloatRange ParallelScanRange(std::span<const float> x, int threads) {
-  const size_t pieces = threads > 1 && x.size() >= kParallelMinElements ? static_cast<size_t>(threads) : 1;
+  const size_t pieces = PieceCount(x.size(), threads);
   if (pieces == 1) return ScanRange(x);
   std::vector<FloatRange> part(pieces);
-  std::vector<size_t> values(pieces, 0);
-  const size_t step = ((x.size() + pieces - 1) / pieces + 63) / 64 * 64;
-  ParallelFor(x.size(), static_cast<int>(pieces), [&](size_t b, size_t e) {
-    const size_t k = b / step;
+  std::vector<size_t> values(pieces, 0);  // pieces left empty by rounding keep 0
+  ParallelFor(x.size(), threads, [&](size_t k, size_t b, size_t e) {
     part[k] = ScanRange(x.subspan(b, e - b));
     values[k] = (e - b) - part[k].nan_count;
   });
@@ -59,9 +57,15 @@ Status TransformTensor(const Model& model, const TensorLocation& t, Target targe
   std::span<const uint8_t> stored;
   if (quantize && raw_float) {
     // Raw float32 is read straight into the float buffer: no second copy.
+    // A large one is read in pieces by several threads (the copy out of the
+    // page cache is most of the work).
     float* f = out->floats.Resize(e.num_elements);
     std::span<uint8_t> dst(reinterpret_cast<uint8_t*>(f), t.byte_size);
-    TFQ_RETURN_IF_ERROR(model.ReadStored(t, dst));
+    std::vector<Status> parts(PieceCount(e.num_elements, options.threads));
+    ParallelFor(e.num_elements, options.threads, [&](size_t k, size_t b, size_t end) {
+      parts[k] = model.ReadStoredPart(t, b * 4, dst.subspan(b * 4, (end - b) * 4));
+    });
+    for (const Status& s : parts) TFQ_RETURN_IF_ERROR(s);
     stored = dst;
   } else {
     std::span<uint8_t> dst(out->stored.Resize(t.byte_size), t.byte_size);
@@ -117,10 +121,11 @@ Status TransformTensor(const Model& model, const TensorLocation& t, Target targe
   const size_t width = EncodingElementBytes(enc);
   uint8_t* coded = out->coded.Resize(e.num_elements * width);
   if (enc == Encoding::kFloat16) {
-    ParallelFor(x.size(), threads, [&](size_t b, size_t end) { QuantizeFloat16(x.subspan(b, end - b), coded + b * 2); });
+    ParallelFor(x.size(), threads,
+                [&](size_t, size_t b, size_t end) { QuantizeFloat16(x.subspan(b, end - b), coded + b * 2); });
   } else {
     AffineParams p = ComputeAffineParams(r.min, r.max, enc == Encoding::kUint8 ? 255 : 65535);
-    ParallelFor(x.size(), threads, [&](size_t b, size_t end) {
+    ParallelFor(x.size(), threads, [&](size_t, size_t b, size_t end) {
       QuantizeAffine(x.subspan(b, end - b), p, enc, options.arithmetic, coded + b * width);
     });
     q.min = p.min;
