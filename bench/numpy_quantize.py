@@ -26,8 +26,12 @@ precision is whatever the installed numpy does (spec 3.3). numpy < 2 (Debian 12
 ships 1.24) uses value-based casting: min, max' and scale are rounded to float32
 and the clip, subtraction and division run in float32; this matches
 `tfjs-quant quantize --arithmetic float32`. numpy >= 2 (NEP 50) promotes to
-float64; that matches tfjs-quant's default `--arithmetic float64`. float16 does
-not depend on the numpy version. The script prints which applies on stderr.
+float64; that matches tfjs-quant's default `--arithmetic float64`. By default
+(--arithmetic float64) the script computes the numpy >= 2 expression on any
+numpy, promoting the data to float64 itself, so its bytes equal tfjs-quant's
+default output; --arithmetic native keeps the installed numpy's own behaviour.
+float16 does not depend on the numpy version. The script prints which applies
+on stderr.
 """
 import argparse
 import json
@@ -72,7 +76,7 @@ def affine_range(min_val, max_val, quantization_dtype):
     return scale, nudged_min, nudged_max
 
 
-def quantize_weights(data, quantization_dtype):
+def quantize_weights(data, quantization_dtype, promote=False):
     if quantization_dtype in (np.uint8, np.uint16):
         min_val = data.min().astype(np.float64)
         max_val = data.max().astype(np.float64)
@@ -81,8 +85,11 @@ def quantize_weights(data, quantization_dtype):
             scale = 1.0
         else:
             scale, min_val, max_val = affine_range(min_val, max_val, quantization_dtype)
+            # promote: what numpy >= 2 does by itself (NEP 50), spelled out so
+            # that numpy 1.x computes the same float64 expression.
+            x = data.astype(np.float64) if promote else data
             quantized_data = np.round(
-                (data.clip(min_val, max_val) - min_val) / scale).astype(quantization_dtype)
+                (x.clip(min_val, max_val) - min_val) / scale).astype(quantization_dtype)
         return quantized_data, {"min": float(min_val), "scale": float(scale)}
     return data.astype(np.float16), {}
 # ---------------------------------------------------------------------------------------
@@ -94,10 +101,14 @@ def main():
     ap.add_argument("out_dir")
     ap.add_argument("--dtype", required=True, choices=["uint8", "uint16", "float16"])
     ap.add_argument("--weight_shard_size_bytes", type=int, default=SHARD_BYTES)
+    ap.add_argument("--arithmetic", choices=["float64", "native"], default="float64",
+                    help="float64: numpy >= 2 arithmetic (the converter on TF >= 2.18, tfjs-quant's default), "
+                         "forced on numpy 1.x too; native: whatever this numpy does")
     a = ap.parse_args()
+    promote = a.arithmetic == "float64" and numpy_major() < 2
     qdtype = {"uint8": np.uint8, "uint16": np.uint16, "float16": np.float16}[a.dtype]
     if a.dtype != "float16":
-        arith = "float64 (numpy >= 2)" if numpy_major() >= 2 else "float32 (numpy < 2)"
+        arith = "float64 (numpy >= 2)" if numpy_major() >= 2 or promote else "float32 (numpy < 2)"
         print(f"numpy_quantize: numpy {np.__version__}, {a.dtype} arithmetic {arith}",
               file=sys.stderr)
 
@@ -125,7 +136,7 @@ def main():
             out = {k: v for k, v in entry.items()}
             if entry["dtype"] == "float32":
                 data = np.frombuffer(buf, "<f4", n // 4, offset).reshape(entry["shape"])
-                q, meta = quantize_weights(data, qdtype)
+                q, meta = quantize_weights(data, qdtype, promote)
                 quant = {"dtype": a.dtype}
                 quant.update(meta)
                 quant["original_dtype"] = "float32"

@@ -103,8 +103,12 @@ for d in uint8 uint16 float16; do
     "$bin" quantize "$model" "$out/tfjs-$d" --force "--quantize_$d" "${threads[@]}"
 done
 bench_cmd cp "$out/cp" cp -r "$model" "$out/cp"
+# The same float64 arithmetic as tfjs-quant's default (numpy >= 2, and so the
+# same bytes), then numpy 1.x's own float32 arithmetic for reference.
 bench_cmd numpy-uint8 "$out/numpy-uint8" \
   "$py" bench/numpy_quantize.py "$model" "$out/numpy-uint8" --dtype uint8
+bench_cmd numpy-uint8-native "$out/numpy-uint8-native" \
+  "$py" bench/numpy_quantize.py "$model" "$out/numpy-uint8-native" --dtype uint8 --arithmetic native
 rm -rf "$out/cp"  # 1 GiB we do not need to keep
 
 # --- posenet end to end, in milliseconds (bash's EPOCHREALTIME, no wrapper) ---

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// --threads splits large tensors across threads: the output bytes must not
-// depend on the thread count (and match the single-threaded run), for every
-// encoding, with tensors large enough to be split and ragged piece sizes.
+// --threads splits large tensors across threads and transforms small ones
+// several at a time: the output bytes must not depend on the thread count
+// (and match the single-threaded run), for every encoding, with tensors
+// large enough to be split, ragged piece sizes, and batches of small ones.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -36,6 +37,15 @@ TEST(QuantizeThreads, SameBytesForAnyThreadCount) {
     std::memcpy(b.data(), v.data(), b.size());
     bytes += b;
     weights.push_back({{"name", "w" + std::to_string(t)}, {"shape", {v.size()}}, {"dtype", "float32"}});
+  }
+  // Then small tensors, which go several at a time, one per thread.
+  for (int t = 0; t < 20; ++t) {
+    std::vector<float> v(10000 + 3 * t);
+    for (auto& x : v) x = g(rng) * static_cast<float>(t + 1);
+    std::string b(v.size() * 4, '\0');
+    std::memcpy(b.data(), v.data(), b.size());
+    bytes += b;
+    weights.push_back({{"name", "s" + std::to_string(t)}, {"shape", {v.size()}}, {"dtype", "float32"}});
   }
   json m = {{"format", "graph-model"},
             {"modelTopology", {{"node", json::array()}}},

@@ -2,9 +2,11 @@
 // WriteModel: streams every tensor through TransformTensor into per-group
 // ShardWriters, then writes the JSON with the new manifest spliced in.
 #include <algorithm>
+#include <thread>
 
 #include "json/json.h"
 #include "tfjs_quant/writer.h"
+#include "write/parallel.h"
 #include "write/shard_writer.h"
 #include "write/transform.h"
 
@@ -43,32 +45,62 @@ Result<WriteReport> WriteModel(const Model& model, std::span<const Target> plan,
   const uint64_t total = model.total_bytes();
   uint64_t done = 0;
   size_t ti = 0;
-  Transformed tr;
+  // One scratch per thread: a batch of small consecutive tensors is
+  // transformed in parallel (one tensor in flight per thread), then appended
+  // in manifest order; a large tensor goes alone, split across the threads.
+  const size_t slots = static_cast<size_t>(std::max(1, options.threads));
+  std::vector<Transformed> scratch(slots);
+  std::vector<Status> status(slots);
   for (size_t g = 0; g < mf.groups.size(); ++g) {
     ShardWriter shards(sink, g + 1, options.shard_size_bytes);
-    for (; ti < tensors.size() && tensors[ti].group == g; ++ti) {
-      const TensorLocation& t = tensors[ti];
-      const WeightEntry& e = model.entry(t);
-      TFQ_RETURN_IF_ERROR(TransformTensor(model, t, plan[ti], options, &tr));
-      TFQ_RETURN_IF_ERROR(shards.Append(tr.bytes));
-      done += t.byte_size;
-      if (options.progress) options.progress(done, total);
-      TensorOutcome o;
-      o.name = e.name;
-      o.before = e.encoding();
-      o.changed = tr.changed;
-      o.after = tr.changed ? (tr.quantization ? tr.quantization->dtype : Encoding::kRaw) : e.encoding();
-      o.bytes_before = t.byte_size;
-      o.bytes_after = tr.bytes.size();
-      o.nan_count = tr.nan_count;
-      o.inf_count = tr.inf_count;
-      if (tr.nan_count || tr.inf_count) report.warnings.push_back(NonFiniteWarning(e.name, tr.nan_count, tr.inf_count, plan[ti]));
-      report.bytes_before += o.bytes_before;
-      report.bytes_after += o.bytes_after;
-      report.tensors.push_back(std::move(o));
-      WeightEntry out = e;
-      if (tr.changed) out.json = RewriteEntryJson(e, tr.quantization);
-      out_groups[g].weights.push_back(std::move(out));
+    while (ti < tensors.size() && tensors[ti].group == g) {
+      size_t batch = 1;
+      auto small = [&](size_t i) { return model.entry(tensors[i]).num_elements < kParallelMinElements; };
+      if (slots > 1 && small(ti)) {
+        while (batch < slots && ti + batch < tensors.size() && tensors[ti + batch].group == g && small(ti + batch))
+          ++batch;
+      }
+      uint64_t batch_elements = 0;
+      for (size_t k = 0; k < batch; ++k) batch_elements += model.entry(tensors[ti + k]).num_elements;
+      // Tiny tensors cost less than starting a thread: those go one by one.
+      if (batch_elements < (uint64_t{1} << 16)) batch = 1;
+      if (batch == 1) {
+        status[0] = TransformTensor(model, tensors[ti], plan[ti], options, &scratch[0]);
+      } else {
+        WriteOptions one = options;
+        one.threads = 1;
+        std::vector<std::thread> pool;
+        for (size_t k = 1; k < batch; ++k)
+          pool.emplace_back([&, k] { status[k] = TransformTensor(model, tensors[ti + k], plan[ti + k], one, &scratch[k]); });
+        status[0] = TransformTensor(model, tensors[ti], plan[ti], one, &scratch[0]);
+        for (auto& th : pool) th.join();
+      }
+      for (size_t k = 0; k < batch; ++k, ++ti) {
+        TFQ_RETURN_IF_ERROR(status[k]);
+        const Transformed& tr = scratch[k];
+        const TensorLocation& t = tensors[ti];
+        const WeightEntry& e = model.entry(t);
+        TFQ_RETURN_IF_ERROR(shards.Append(tr.bytes));
+        done += t.byte_size;
+        if (options.progress) options.progress(done, total);
+        TensorOutcome o;
+        o.name = e.name;
+        o.before = e.encoding();
+        o.changed = tr.changed;
+        o.after = tr.changed ? (tr.quantization ? tr.quantization->dtype : Encoding::kRaw) : e.encoding();
+        o.bytes_before = t.byte_size;
+        o.bytes_after = tr.bytes.size();
+        o.nan_count = tr.nan_count;
+        o.inf_count = tr.inf_count;
+        if (tr.nan_count || tr.inf_count)
+          report.warnings.push_back(NonFiniteWarning(e.name, tr.nan_count, tr.inf_count, plan[ti]));
+        report.bytes_before += o.bytes_before;
+        report.bytes_after += o.bytes_after;
+        report.tensors.push_back(std::move(o));
+        WeightEntry out = e;
+        if (tr.changed) out.json = RewriteEntryJson(e, tr.quantization);
+        out_groups[g].weights.push_back(std::move(out));
+      }
     }
     // tfjs maps a byte offset to shard floor(offset / L) when every shard but
     // the last has length L; a longer final shard would read as zeros. Split
