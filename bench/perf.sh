@@ -16,10 +16,12 @@
 #                            /usr/bin/python3 that can import numpy)
 # Needs: python3-numpy and time (Debian packages). Everything goes to bench/out/perf/.
 #
-# numpy version: Debian 12's numpy 1.24 computes the uint8/uint16 codes in float32
-# (value-based casting), which matches `tfjs-quant --arithmetic float32`, while
-# tfjs-quant's default float64 arithmetic matches numpy >= 2. The same work is
-# done either way; the numpy version is printed with the machine.
+# numpy version: numpy >= 2 computes the uint8/uint16 codes in float64, as
+# tfjs-quant does by default; Debian 12's numpy 1.24 computes them in float32
+# (value-based casting, = `tfjs-quant --arithmetic float32`). The row
+# "numpy-uint8" computes numpy 2's float64 expression on any numpy (same bytes
+# as tfjs-quant's output); "numpy-uint8-native" is numpy 1.24's own float32
+# path, for reference. The numpy version is printed with the machine.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$here"
