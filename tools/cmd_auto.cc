@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "auto_report.h"
 #include "cli_common.h"
@@ -182,7 +183,10 @@ int Run(const AutoArgs& a) {
   }
 
   // Write, then measure what was written.
-  auto written = WriteModel(model, result->plan, WriteOptions{a.shard_size, Arithmetic::kFloat64}, **out_dir);
+  WriteOptions write;
+  write.shard_size_bytes = a.shard_size;
+  write.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  auto written = WriteModel(model, result->plan, write, **out_dir);
   if (!written.ok()) return Fail(written.status());
   if (Status s = (*out_dir)->Commit(); !s.ok()) return Fail(s);
   for (const auto& w : written->warnings) Warn(w);
