@@ -14,10 +14,12 @@
 //     Tensors under 256 values form one group, never split.
 //  3. Greedy promotion (uint8 -> the tensor's better 16-bit type -> float32)
 //     by damage removed per byte added, until the predicted damage is under
-//     a target; 16-bit damage is predicted from the weight errors.
+//     a target; 16-bit damage is predicted from the weight errors, or
+//     measured (both 16-bit types if needed) for tensors that break the
+//     outputs on their own.
 //  4. Verification on every input; if it misses, the target tightens by the
-//     measured miss and step 3 continues; if it holds with room, one looser
-//     try. Every result is cached by its plan.
+//     measured miss and step 3 continues; if it holds with room, up to two
+//     looser tries, each verified. Every result is cached by its plan.
 #pragma once
 
 #include <cstdint>
