@@ -325,6 +325,25 @@ TEST(Search, ScoreBudgets) {
   EXPECT_NE(g->choices[2].why.find("score"), std::string::npos) << g->choices[2].why;
 }
 
+// maxabs has no direct link to err/sig: it is calibrated on all-uint8, and
+// the verified plan must hold it on every input.
+TEST(Search, MaxAbsAndCosineBudgetsHoldOnEveryInput) {
+  const int n = 16, fragile = 4;
+  Fixture f(n, fragile);
+  std::vector<double> sens(n, 1.0);
+  sens[fragile] = 1e4;
+  for (const char* budget : {"maxabs<=0.01", "cosine>=0.99999", "sqnr>=35,maxabs<=0.02"}) {
+    FakeEvaluator ev(*f.model, 8, sens);
+    SearchOptions opt;
+    opt.budget = B(budget);
+    auto r = Search(*f.model, f.tensors, ev, opt);
+    ASSERT_TRUE(r.ok()) << budget << ": " << StatusText(r);
+    EXPECT_TRUE(Holds(opt.budget, r->verified)) << budget << ": " << DescribeMetrics(opt.budget, r->verified);
+    EXPECT_NE(r->plan[fragile], Target::kUint8) << budget;
+    EXPECT_FALSE(r->all_uint8_holds) << budget;
+  }
+}
+
 TEST(Search, SearchIsDeterministic) {
   Fixture f(20, 7);
   std::vector<Target> first;
