@@ -54,7 +54,7 @@ Result<WriteReport> WriteOutput(const OpenedModel& in, std::span<const Target> p
                                 const fs::path& out, bool force, bool sync) {
   TFQ_ASSIGN_OR_RETURN(auto dir, OutputDir::Create(out, in.where.folder, in.where.is_folder, in.files, force));
   dir->set_sync(sync);
-  if (options.threads <= 0) options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (options.threads <= 0) options.threads = DefaultThreads();
   // A bar only when it is worth one: 64 MiB takes about a tenth of a second.
   ProgressBar bar("MiB");
   if (in.model->total_bytes() >= (uint64_t{64} << 20)) {
@@ -126,6 +126,8 @@ void PrintSummary(const OpenedModel& in, const WriteReport& report, const fs::pa
              Grouped(report.bytes_after), pct);
   fmt::print("wrote {}: {} + {} shard{}\n", out.string(), mf.file_name, shards, shards == 1 ? "" : "s");
 }
+
+int DefaultThreads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
 Status WriteWhole(const std::string& path, const std::string& text) {
   std::string tmp = path + ".tfjs-quant-tmp";

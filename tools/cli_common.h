@@ -54,6 +54,9 @@ std::string ShapeText(const std::vector<int64_t>& shape);
 // "41.3"; "exact" for +infinity (a lossless decode); "-inf"
 std::string Db(double db);
 
+// Threads to use when the user did not say: every core.
+int DefaultThreads();
+
 // Writes `text` to `path` via a temporary file and rename: never half a file.
 Status WriteWhole(const std::string& path, const std::string& text);
 

@@ -11,7 +11,6 @@
 #include <cstdio>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "auto_report.h"
 #include "cli_common.h"
@@ -121,8 +120,11 @@ int Run(const AutoArgs& a) {
   // Refuse a bad OUT now, not after a long search.
   auto out_dir = OutputDir::Create(a.out, opened->where.folder, opened->where.is_folder, opened->files, a.force);
   if (!out_dir.ok()) return Fail(out_dir.status());
-  auto tensors = SearchTensors(model);
-  if (!tensors.ok()) return Fail(tensors.status());
+  // One inspection serves the search and, with --html, the report (which
+  // also wants the sizes on the wire).
+  auto inspected = BuildInspectView(*opened, !a.html.empty());
+  if (!inspected.ok()) return Fail(inspected.status());
+  const std::vector<SearchTensor> tensors = SearchTensors(inspected->report);
   auto work = WorkDir::Create();
   if (!work.ok()) return Fail(work.status());
 
@@ -175,7 +177,7 @@ int Run(const AutoArgs& a) {
       std::fprintf(stderr, "auto: %s\n", line.c_str());
     };
   }
-  auto result = Search(model, *tensors, *evaluator, options);
+  auto result = Search(model, tensors, *evaluator, options);
   bar.Finish();
   if (!result.ok()) {
     Fail(result.status());
@@ -185,7 +187,7 @@ int Run(const AutoArgs& a) {
   // Write, then measure what was written.
   WriteOptions write;
   write.shard_size_bytes = a.shard_size;
-  write.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  write.threads = DefaultThreads();
   auto written = WriteModel(model, result->plan, write, **out_dir);
   if (!written.ok()) return Fail(written.status());
   if (Status s = (*out_dir)->Commit(); !s.ok()) return Fail(s);
@@ -201,35 +203,26 @@ int Run(const AutoArgs& a) {
   view.out_path = a.out;
   view.budget_text = budget->text;
   view.budget = *budget;
-  view.tensors = *tensors;
+  view.tensors = tensors;
   for (const auto& loc : model.tensors()) view.shapes.push_back(model.entry(loc).shape);
   view.result = std::move(result).value();
   view.final_metrics = Summarize(*final_m);
   view.final_holds = Holds(*budget, view.final_metrics);
-  std::vector<Target> f32(tensors->size(), Target::kKeep), f16(tensors->size(), Target::kKeep),
-      u8(tensors->size(), Target::kKeep);
-  for (size_t i = 0; i < tensors->size(); ++i) {
-    if (!(*tensors)[i].searchable) continue;
-    f32[i] = Target::kRaw;
-    f16[i] = Target::kFloat16;
-    u8[i] = Target::kUint8;
-  }
-  view.bytes_float32 = PlanBytes(*tensors, f32);
-  view.bytes_float16 = PlanBytes(*tensors, f16);
-  view.bytes_uint8 = PlanBytes(*tensors, u8);
-  view.bytes_chosen = PlanBytes(*tensors, view.result.plan);
+  view.bytes_float32 = PlanBytes(tensors, UniformPlan(tensors, Target::kRaw));
+  view.bytes_float16 = PlanBytes(tensors, UniformPlan(tensors, Target::kFloat16));
+  view.bytes_uint8 = PlanBytes(tensors, UniformPlan(tensors, Target::kUint8));
+  view.bytes_chosen = PlanBytes(tensors, view.result.plan);
   view.bytes_written = written->bytes_after;
   view.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   if (!a.html.empty()) {
-    auto iv = BuildInspectView(*opened, true);
-    if (!iv.ok()) return Fail(iv.status());
-    for (size_t i = 0; i < tensors->size(); ++i) {
-      iv->auto_choice.push_back(ChoiceLabel((*tensors)[i], view.result.plan[i]));
-      iv->auto_why.push_back(view.result.choices[i].why);
+    InspectView& iv = *inspected;
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      iv.auto_choice.push_back(ChoiceLabel(tensors[i], view.result.plan[i]));
+      iv.auto_why.push_back(view.result.choices[i].why);
     }
-    iv->auto_summary = AutoSummary(view);
-    if (Status s = WriteWhole(a.html, RenderHtml(*iv)); !s.ok()) return Fail(s);
+    iv.auto_summary = AutoSummary(view);
+    if (Status s = WriteWhole(a.html, RenderHtml(iv)); !s.ok()) return Fail(s);
   }
   std::fputs((a.json ? RenderAutoJson(view) : RenderAutoText(view)).c_str(), stdout);
   if (!a.json && !a.html.empty()) std::printf("wrote %s\n", a.html.c_str());

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <filesystem>
+#include <array>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -52,8 +54,8 @@ class NodeEvaluator : public Evaluator {
  private:
   NodeEvaluator(const Model& model, Child child, NodeOptions options)
       : model_(model), child_(std::move(child)), options_(std::move(options)) {}
-  struct Reply;
-  Result<std::string> Call(const std::string& request_json);
+  // Sends one request (an id is added) and returns the matching reply line.
+  Result<std::string> Call(nlohmann::json request);
   Result<Measurement> ParseMeasurement(const std::string& reply);
   Status Failed(const std::string& what);
 
@@ -63,7 +65,8 @@ class NodeEvaluator : public Evaluator {
   int count_ = 0;
   int next_id_ = 1;
   int files_ = 0;
-  std::vector<std::vector<bool>> sent_;  // [tensor][target]: encoded bytes already in the evaluator
+  // [tensor][Target]: encoded bytes the evaluator already holds.
+  std::vector<std::array<bool, 5>> sent_;
 };
 
 class CommandEvaluator : public Evaluator {

@@ -76,7 +76,7 @@ Result<std::unique_ptr<NodeEvaluator>> NodeEvaluator::Start(const Model& model, 
   fs::path log = o.work_dir / "evaluator.log";
   TFQ_ASSIGN_OR_RETURN(Child child, Child::Start({node->string(), (o.package / kScript).string()}, log));
   std::unique_ptr<NodeEvaluator> ev(new NodeEvaluator(model, std::move(child), o));
-  ev->sent_.assign(model.tensors().size(), std::vector<bool>(8, false));
+  ev->sent_.assign(model.tensors().size(), {});
   auto ready = ev->child_.ReadLine();
   if (!ready.ok() || ready->find("\"ready\"") == std::string::npos) {
     return ev->Failed("the evaluator did not start (" + (ready.ok() ? *ready : ready.status().message()) + ")");
@@ -89,7 +89,7 @@ Result<std::unique_ptr<NodeEvaluator>> NodeEvaluator::Start(const Model& model, 
               {"inputs_dir", o.inputs_dir.empty() ? json(nullptr) : json(fs::absolute(o.inputs_dir).string())},
               {"outputs", o.outputs.empty() ? json(nullptr) : json(o.outputs)}};
   for (const auto& [name, shape] : o.shapes) req["dims"][name] = shape;
-  TFQ_ASSIGN_OR_RETURN(std::string reply, ev->Call(req.dump()));
+  TFQ_ASSIGN_OR_RETURN(std::string reply, ev->Call(std::move(req)));
   json r = json::parse(reply, nullptr, false);
   ev->kind = r.value("kind", "");
   ev->count_ = static_cast<int>(Num(r, "count"));
@@ -113,8 +113,7 @@ Status NodeEvaluator::Failed(const std::string& what) {
   return IOError("TensorFlow.js evaluator: " + what + (tail.empty() ? "" : "\nits last messages:\n" + tail));
 }
 
-Result<std::string> NodeEvaluator::Call(const std::string& request_json) {
-  json req = json::parse(request_json, nullptr, false);
+Result<std::string> NodeEvaluator::Call(json req) {
   const int id = next_id_++;
   req["id"] = id;
   if (Status s = child_.WriteLine(req.dump()); !s.ok()) return Failed(s.message());
@@ -189,20 +188,20 @@ Result<Measurement> NodeEvaluator::Evaluate(std::span<const Target> plan, std::s
       f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
       if (!f) return IOError("cannot write " + file.string());
     }
-    auto r = Call(json{{"cmd", "weights"}, {"file", file.string()}, {"entries", entries}}.dump());
+    auto r = Call(json{{"cmd", "weights"}, {"file", file.string()}, {"entries", std::move(entries)}});
     std::error_code ec;
     fs::remove(file, ec);
     if (!r.ok()) return r.status();
   }
   json req = {{"cmd", "eval"}, {"assign", assign}};
   req["inputs"] = inputs.empty() ? json(nullptr) : json(std::vector<int>(inputs.begin(), inputs.end()));
-  TFQ_ASSIGN_OR_RETURN(std::string reply, Call(req.dump()));
+  TFQ_ASSIGN_OR_RETURN(std::string reply, Call(std::move(req)));
   return ParseMeasurement(reply);
 }
 
 Result<Measurement> NodeEvaluator::EvaluateModel(const fs::path& model_json) {
   TFQ_ASSIGN_OR_RETURN(std::string reply,
-                       Call(json{{"cmd", "eval_model"}, {"model", fs::absolute(model_json).string()}, {"inputs", nullptr}}.dump()));
+                       Call(json{{"cmd", "eval_model"}, {"model", fs::absolute(model_json).string()}, {"inputs", nullptr}}));
   return ParseMeasurement(reply);
 }
 

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "tfjs_quant/budget.h"
+#include "tfjs_quant/inspect.h"
 #include "tfjs_quant/model.h"
 #include "tfjs_quant/select.h"
 #include "tfjs_quant/status.h"
@@ -83,6 +84,8 @@ struct SearchTensor {
   Encoding stored = Encoding::kRaw;
 };
 Result<std::vector<SearchTensor>> SearchTensors(const Model& model);
+// The same from an inspect report already made (e.g. for an HTML report).
+std::vector<SearchTensor> SearchTensors(const InspectReport& report);
 
 struct SearchProgress {
   int evaluations = 0;
@@ -121,6 +124,9 @@ struct SearchResult {
 // tensor float32 (the message says what float32 measured).
 Result<SearchResult> Search(const Model& model, std::span<const SearchTensor> tensors, Evaluator& evaluator,
                             const SearchOptions& options);
+
+// Every searchable tensor at `t` (kRaw: float32), the rest kept as stored.
+std::vector<Target> UniformPlan(std::span<const SearchTensor> tensors, Target t);
 
 // Bytes of the weights under a plan (kKeep: as stored).
 uint64_t PlanBytes(std::span<const SearchTensor> tensors, std::span<const Target> plan);

@@ -178,48 +178,6 @@ inline uint16_t HalfBits(uint32_t f) {
   return static_cast<uint16_t>(sign | h);
 }
 
-}  // namespace
-
-#if defined(__x86_64__) && defined(__GNUC__)
-// F16C converts with IEEE round-to-nearest-even, overflow to Inf and
-// gradual underflow: numpy's astype, except that it quiets NaNs. Lanes
-// holding a NaN are redone by the scalar converter.
-__attribute__((target("avx2,f16c"))) static void QuantizeFloat16F16c(const float* p, size_t n, uint8_t* out) {
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m256 v = _mm256_loadu_ps(p + i);
-    const __m128i h = _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 2 * i), h);
-    if (_mm256_movemask_ps(_mm256_cmp_ps(v, v, _CMP_UNORD_Q)) != 0) {
-      for (size_t k = i; k < i + 8; ++k) {
-        const uint16_t hb = FloatToHalfBits(p[k]);
-        std::memcpy(out + 2 * k, &hb, 2);
-      }
-    }
-  }
-  for (; i < n; ++i) {
-    const uint16_t hb = HalfBits(std::bit_cast<uint32_t>(p[i]));
-    std::memcpy(out + 2 * i, &hb, 2);
-  }
-}
-#endif
-
-void QuantizeFloat16(std::span<const float> x, uint8_t* out) {
-#if defined(__x86_64__) && defined(__GNUC__)
-  if (HasF16c()) {
-    QuantizeFloat16F16c(x.data(), x.size(), out);
-    return;
-  }
-#endif
-  const float* p = x.data();
-  for (size_t i = 0; i < x.size(); ++i) {
-    const uint16_t h = HalfBits(std::bit_cast<uint32_t>(p[i]));
-    std::memcpy(out + 2 * i, &h, 2);
-  }
-}
-
-namespace {
-
 // HalfBitsToFloat without branches. Subnormal halves are m * 2^-24, exact in
 // float arithmetic.
 inline float HalfToFloat(uint16_t hb) {
@@ -235,17 +193,37 @@ inline float HalfToFloat(uint16_t hb) {
   return std::bit_cast<float>(bits);
 }
 
-template <typename Code>
-TFQ_CLONES void DecodeAffine(const uint8_t* stored, size_t n, double min, double scale, float* out) {
-  // Codes may sit at any byte offset in a shard: read them with memcpy.
+// The portable float16 loops; the F16C versions use them for NaN blocks and
+// tails.
+void EncodeHalfScalar(const float* p, size_t n, uint8_t* out) {
   for (size_t i = 0; i < n; ++i) {
-    Code c;
-    std::memcpy(&c, stored + i * sizeof(Code), sizeof(Code));
-    out[i] = static_cast<float>(static_cast<double>(c) * scale + min);
+    const uint16_t h = HalfBits(std::bit_cast<uint32_t>(p[i]));
+    std::memcpy(out + 2 * i, &h, 2);
+  }
+}
+
+void DecodeHalfScalar(const uint8_t* stored, size_t n, float* out) {
+  for (size_t i = 0; i < n; ++i) {
+    uint16_t c;
+    std::memcpy(&c, stored + 2 * i, 2);
+    out[i] = HalfToFloat(c);
   }
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
+// F16C converts with IEEE round-to-nearest-even, overflow to Inf and
+// gradual underflow: numpy's astype, except that it quiets NaNs. Blocks
+// holding a NaN are redone by the scalar converter.
+__attribute__((target("avx2,f16c"))) void EncodeHalfF16c(const float* p, size_t n, uint8_t* out) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(p + i);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 2 * i), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+    if (_mm256_movemask_ps(_mm256_cmp_ps(v, v, _CMP_UNORD_Q)) != 0) EncodeHalfScalar(p + i, 8, out + 2 * i);
+  }
+  EncodeHalfScalar(p + i, n - i, out + 2 * i);
+}
+
 // F16C widening is exact except that it quiets NaNs; tfjs's table keeps the
 // payload as it is. Blocks holding a NaN (exponent 31, mantissa != 0) are
 // redone by the scalar converter.
@@ -258,36 +236,37 @@ __attribute__((target("avx2,f16c"))) void DecodeHalfF16c(const uint8_t* stored, 
     _mm256_storeu_ps(out + i, _mm256_cvtph_ps(h));
     // NaN: |h| > 0x7c00 (as signed 16-bit compare: |h| <= 0x7fff fits).
     const __m128i nan = _mm_cmpgt_epi16(_mm_and_si128(h, abs_mask), exp_mask);
-    if (_mm_movemask_epi8(nan) != 0)
-      for (size_t k = i; k < i + 8; ++k) {
-        uint16_t c;
-        std::memcpy(&c, stored + 2 * k, 2);
-        out[k] = HalfToFloat(c);
-      }
+    if (_mm_movemask_epi8(nan) != 0) DecodeHalfScalar(stored + 2 * i, 8, out + i);
   }
-  for (; i < n; ++i) {
-    uint16_t c;
-    std::memcpy(&c, stored + 2 * i, 2);
-    out[i] = HalfToFloat(c);
-  }
+  DecodeHalfScalar(stored + 2 * i, n - i, out + i);
 }
 #endif
+
+template <typename Code>
+TFQ_CLONES void DecodeAffine(const uint8_t* stored, size_t n, double min, double scale, float* out) {
+  // Codes may sit at any byte offset in a shard: read them with memcpy.
+  for (size_t i = 0; i < n; ++i) {
+    Code c;
+    std::memcpy(&c, stored + i * sizeof(Code), sizeof(Code));
+    out[i] = static_cast<float>(static_cast<double>(c) * scale + min);
+  }
+}
 
 void DecodeHalf(const uint8_t* stored, size_t n, float* out) {
 #if defined(__x86_64__) && defined(__GNUC__)
-  if (HasF16c()) {
-    DecodeHalfF16c(stored, n, out);
-    return;
-  }
+  if (HasF16c()) return DecodeHalfF16c(stored, n, out);
 #endif
-  for (size_t i = 0; i < n; ++i) {
-    uint16_t c;
-    std::memcpy(&c, stored + 2 * i, 2);
-    out[i] = HalfToFloat(c);
-  }
+  DecodeHalfScalar(stored, n, out);
 }
 
 }  // namespace
+
+void QuantizeFloat16(std::span<const float> x, uint8_t* out) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (HasF16c()) return EncodeHalfF16c(x.data(), x.size(), out);
+#endif
+  EncodeHalfScalar(x.data(), x.size(), out);
+}
 
 void DecodeToFloat32(Encoding enc, const uint8_t* stored, size_t n, double min, double scale, float* out) {
   switch (enc) {

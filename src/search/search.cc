@@ -58,7 +58,6 @@ double MaxOf(const Vec& v) { return v.empty() ? 0 : *std::max_element(v.begin(),
 struct Unit {
   std::vector<size_t> members;  // indices into tensors
   Vec d8;                       // damage per slot with the unit at uint8, the rest float32
-  bool measured = false;        // d8 measured (a settled group is, as a whole)
   double ratio16 = 0;           // predicted damage at 16-bit over damage at uint8
   Vec d16;                      // damage at the members' 16-bit types
   bool d16_measured = false;    // else predicted from the weight errors
@@ -77,12 +76,7 @@ class Searcher {
   Result<SearchResult> Run();
 
  private:
-  std::vector<Target> Uniform(Target t) const {
-    std::vector<Target> plan(tensors_.size(), Target::kKeep);
-    for (size_t i = 0; i < tensors_.size(); ++i)
-      if (tensors_[i].searchable) plan[i] = t == Target::kKeep ? Target::kKeep : t;
-    return plan;
-  }
+  std::vector<Target> Uniform(Target t) const { return UniformPlan(tensors_, t); }
   std::vector<Target> PlanOf(const std::vector<Unit>& units) const;
   Result<Measurement> Measure(const std::vector<Target>& plan, bool all_inputs, bool counted = true);
   Vec Damage(const Measurement& m) const;
@@ -206,7 +200,7 @@ Status Searcher::Settle(Unit& u) {
     u.d16.resize(u.d8.size());
     for (size_t s = 0; s < u.d8.size(); ++s) u.d16[s] = u.d8[s] * u.ratio16;
   }
-  if (u.measured && !u.d16_measured && MaxOf(u.d8) > kSaturated) {
+  if (!u.d16_measured && MaxOf(u.d8) > kSaturated) {
     std::vector<Target> plan(tensors_.size(), Target::kKeep);
     for (size_t i : u.members) plan[i] = tensors_[i].best16;
     TFQ_ASSIGN_OR_RETURN(Measurement m, Measure(plan, false));
@@ -247,8 +241,7 @@ Status Searcher::Bisect(std::vector<Unit>* units) {
   });
   struct Node {
     size_t begin, end;
-    Vec d;
-    bool measured;
+    Vec d;  // measured: every group is measured as a whole
   };
   auto elements = [&](size_t b, size_t e) {
     uint64_t n = 0;
@@ -268,7 +261,7 @@ Status Searcher::Bisect(std::vector<Unit>* units) {
     return kHarmlessShare * target * share;
   };
   auto harmless = [&](const Vec& d, uint64_t n) { return MaxOf(d) <= allowance(n); };
-  auto add_unit = [&](std::span<const size_t> members, Vec d, bool measured) -> Status {
+  auto add_unit = [&](std::span<const size_t> members, Vec d) -> Status {
     Unit u;
     for (size_t i : members) {
       const SearchTensor& t = tensors_[i];
@@ -282,22 +275,19 @@ Status Searcher::Bisect(std::vector<Unit>* units) {
       u.ratio16 = std::max(u.ratio16, r);
     }
     u.d8 = std::move(d);
-    u.measured = measured;
     TFQ_RETURN_IF_ERROR(Settle(u));
     units->push_back(std::move(u));
     return Status::Ok();
   };
 
-  TFQ_ASSIGN_OR_RETURN(Measurement root, Measure(Uniform(Target::kUint8), false));
-  Vec d_root = Damage(root);
+  // The large tensors' root is all-uint8 itself when there are no small ones
+  // (a cached measurement then).
+  TFQ_ASSIGN_OR_RETURN(Measurement root, Measure(uint8_plan(order), false));
   if (!small.empty()) {
     TFQ_ASSIGN_OR_RETURN(Measurement ms, Measure(uint8_plan(small), false));
-    Vec d_small = Damage(ms);
-    TFQ_ASSIGN_OR_RETURN(Measurement ml, Measure(uint8_plan(order), false));
-    d_root = Damage(ml);
-    TFQ_RETURN_IF_ERROR(add_unit(small, std::move(d_small), true));
+    TFQ_RETURN_IF_ERROR(add_unit(small, Damage(ms)));
   }
-  std::vector<Node> stack{{0, order.size(), std::move(d_root), true}};
+  std::vector<Node> stack{{0, order.size(), Damage(root)}};
   while (!stack.empty()) {
     Node n = std::move(stack.back());
     stack.pop_back();
@@ -311,13 +301,7 @@ Status Searcher::Bisect(std::vector<Unit>* units) {
     if (size == 0) continue;
     const bool settled = harmless(n.d, elements(n.begin, n.end));
     if (size == 1 || settled) {
-      if (!n.measured && !settled) {
-        // It will likely be promoted; its "why" deserves a measured figure.
-        TFQ_ASSIGN_OR_RETURN(Measurement m, Measure(uint8_plan(range(n.begin, n.end)), false));
-        n.d = Damage(m);
-        n.measured = true;
-      }
-      TFQ_RETURN_IF_ERROR(add_unit(range(n.begin, n.end), std::move(n.d), n.measured));
+      TFQ_RETURN_IF_ERROR(add_unit(range(n.begin, n.end), std::move(n.d)));
       continue;
     }
     // Measure each member when a damaged group is small, both halves
@@ -332,7 +316,7 @@ Status Searcher::Bisect(std::vector<Unit>* units) {
       size_t e = b;
       b = b >= n.begin + step ? b - step : n.begin;
       TFQ_ASSIGN_OR_RETURN(Measurement m, Measure(uint8_plan(range(b, e)), false));
-      stack.push_back({b, e, Damage(m), true});
+      stack.push_back({b, e, Damage(m)});
     }
   }
   return Status::Ok();
@@ -389,7 +373,6 @@ void Searcher::Explain(const std::vector<Unit>& units) {
   char buf[256];
   for (const Unit& u : units) {
     const double d8 = MaxOf(u.d8);
-    const std::string how = u.measured ? "measured" : "estimated";
     for (size_t i : u.members) {
       const SearchTensor& t = tensors_[i];
       TensorChoice& c = result_.choices[i];
@@ -397,9 +380,9 @@ void Searcher::Explain(const std::vector<Unit>& units) {
       c.group_size = static_cast<int>(u.members.size());
       if (!opt_.budget.uses_score()) c.alone_db = d8 > 0 ? -10 * std::log10(d8) : INFINITY;
       std::string alone = u.members.size() == 1
-                              ? "alone at uint8: " + EffectText(d8) + " (" + how + ")"
+                              ? "alone at uint8: " + EffectText(d8) + " (measured)"
                               : "its group of " + std::to_string(u.members.size()) + " tensors at uint8: " +
-                                    EffectText(d8) + " (" + how + ")";
+                                    EffectText(d8) + " (measured)";
       if (u.level == 0) {
         c.why = alone;
       } else if (u.level == 1) {

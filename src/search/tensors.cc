@@ -19,6 +19,10 @@ double Floor(const ErrorEstimate& e) { return std::min(e.sqnr_db, e.worst_channe
 
 Result<std::vector<SearchTensor>> SearchTensors(const Model& model) {
   TFQ_ASSIGN_OR_RETURN(InspectReport report, Inspect(model));
+  return SearchTensors(report);
+}
+
+std::vector<SearchTensor> SearchTensors(const InspectReport& report) {
   std::vector<SearchTensor> out;
   out.reserve(report.tensors.size());
   for (size_t i = 0; i < report.tensors.size(); ++i) {
@@ -46,6 +50,13 @@ Result<std::vector<SearchTensor>> SearchTensors(const Model& model) {
   return out;
 }
 
+std::vector<Target> UniformPlan(std::span<const SearchTensor> tensors, Target t) {
+  std::vector<Target> plan(tensors.size(), Target::kKeep);
+  for (size_t i = 0; i < tensors.size(); ++i)
+    if (tensors[i].searchable) plan[i] = t;
+  return plan;
+}
+
 uint64_t PlanBytes(std::span<const SearchTensor> tensors, std::span<const Target> plan) {
   uint64_t total = 0;
   for (size_t i = 0; i < tensors.size() && i < plan.size(); ++i) {
@@ -59,28 +70,6 @@ uint64_t PlanBytes(std::span<const SearchTensor> tensors, std::span<const Target
     }
   }
   return total;
-}
-
-Metrics Summarize(const Measurement& m) {
-  Metrics out;
-  out.score = m.score;
-  std::vector<std::pair<int64_t, int64_t>> top;  // per output: agree, total
-  for (const Sample& s : m.samples) {
-    if (s.non_finite > 0) out.non_finite = true;
-    double db = s.err == 0 ? INFINITY : (s.sig == 0 ? -INFINITY : 10 * std::log10(s.sig / s.err));
-    out.sqnr_db = std::min(out.sqnr_db, db);
-    double den = std::sqrt(s.sig * s.nout);
-    double cos = den > 0 ? s.dot / den : (s.sig == s.nout ? 1.0 : 0.0);
-    out.cosine = std::min(out.cosine, cos);
-    out.max_abs = std::max(out.max_abs, s.max_abs);
-    if (static_cast<size_t>(s.output) >= top.size()) top.resize(static_cast<size_t>(s.output) + 1);
-    auto& t = top[static_cast<size_t>(s.output)];
-    t.first += s.argmax_ref == s.argmax_out;
-    t.second += 1;
-  }
-  for (const auto& [agree, total] : top)
-    if (total > 0) out.top1 = std::min(out.top1, static_cast<double>(agree) / static_cast<double>(total));
-  return out;
 }
 
 }  // namespace tfq
