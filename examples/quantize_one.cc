@@ -2,6 +2,7 @@
 // The C++ API in one page: load a model from bytes, decode a tensor as tfjs
 // would, quantize one tensor by hand, and write a uint8 model to memory.
 // Usage: quantize_one [MODEL_FOLDER MODEL_JSON]  (no arguments: a built-in model)
+#include <tfjs_quant/disk.h>  // the file-system edge (tfjs_quant::tfjs_quant)
 #include <tfjs_quant/tfjs_quant.h>
 
 #include <cstdio>
@@ -10,11 +11,16 @@
 
 int main(int argc, char** argv) {
   tfq::MemoryFiles files;
-  std::unique_ptr<tfq::FileSource> disk;
+  std::unique_ptr<tfq::DiskSource> disk;
   tfq::FileSource* source = &files;
   std::string json_name = "model.json";
   if (argc == 3) {
-    disk = std::make_unique<tfq::DiskSource>(argv[1]);
+    auto opened = tfq::DiskSource::Create(argv[1]);
+    if (!opened.ok()) {
+      std::fprintf(stderr, "error: %s\n", opened.status().message().c_str());
+      return 1;
+    }
+    disk = std::move(opened).value();
     source = disk.get();
     json_name = argv[2];
   } else {

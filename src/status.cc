@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
+// Status code names, and the one place a misused Result ends the program.
 #include "tfjs_quant/status.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "tfjs_quant/text.h"
 
 namespace tfq {
 
@@ -14,8 +20,22 @@ const char* StatusCodeName(StatusCode code) {
     case StatusCode::kUnsafePath: return "unsafe path";
     case StatusCode::kAlreadyExists: return "already exists";
     case StatusCode::kIOError: return "I/O error";
+    case StatusCode::kLimitExceeded: return "limit exceeded";
+    case StatusCode::kOutOfMemory: return "out of memory";
+    case StatusCode::kEvaluatorFailed: return "evaluator failed";
+    case StatusCode::kBudgetUnreachable: return "budget unreachable";
+    case StatusCode::kMismatch: return "mismatch";
+    case StatusCode::kInternal: return "internal error";
   }
   return "unknown";
 }
+
+namespace detail {
+void DieOnFailedResult(const Status& s) {
+  std::fprintf(stderr, "tfjs-quant: bug: the value of a failed Result was read (%s: %s)\n", StatusCodeName(s.code()),
+               Printable(s.message(), 400).c_str());
+  std::abort();
+}
+}  // namespace detail
 
 }  // namespace tfq

@@ -170,6 +170,8 @@ inline std::map<std::string, std::string> Snapshot(const fs::path& root) {
       v = "link -> " + fs::read_symlink(it->path()).string();
     } else if (fs::is_directory(st)) {
       v = "dir";
+    } else if (!fs::is_regular_file(st)) {
+      v = "special";  // a FIFO would block a read
     } else {
       std::string data = ReadFile(it->path());
       v = "file " + std::to_string(data.size()) + " bytes, fnv " + std::to_string(Fnv1a(data));

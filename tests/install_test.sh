@@ -14,4 +14,7 @@ echo "$out"
 grep -q "1 weights; first: w" <<<"$out"
 grep -q "min -1.0007843354169061 scale 0.008627451167387121 first code 0" <<<"$out"
 grep -q "20 bytes -> 5 bytes in 2 files" <<<"$out"
+core=$("$tmp/build/from_bytes")
+echo "$core"
+grep -q "core only: 16 bytes -> 4 bytes" <<<"$core"
 echo "install test: passed"

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -789,6 +790,43 @@ TEST(KernelsDecode, AllLengths) {
     ExpectSameDecode(Encoding::kFloat16, std::vector<uint8_t>(base.begin(), base.begin() + 2 * n), 0, 1, w);
     ExpectSameDecode(Encoding::kRaw, std::vector<uint8_t>(base.begin(), base.begin() + 4 * n), 0, 1, w);
   }
+}
+
+}  // namespace
+}  // namespace tfq
+
+namespace tfq {
+namespace {
+
+// TFJS_QUANT_KERNELS=portable (ctest's kernels_portable) runs this file's
+// tests on the plain loops WebAssembly runs; this checks the switch took.
+const bool kPortableForced = [] {
+  const char* k = std::getenv("TFJS_QUANT_KERNELS");
+  const bool forced = k && std::string(k) == "portable";
+  if (forced) SetKernelPath(KernelPath::kPortable);
+  return forced;
+}();
+
+TEST(PortablePath, SelectedWhenAsked) {
+  if (kPortableForced) {
+    EXPECT_STREQ(KernelPathInUse(), "portable");
+  } else {
+    SetKernelPath(KernelPath::kPortable);
+    EXPECT_STREQ(KernelPathInUse(), "portable");
+    SetKernelPath(KernelPath::kAuto);
+  }
+}
+
+TEST(PortablePath, Float16OfLargeValuesAndSpecials) {
+  // The subnormal lane of the float16 encoder must not convert |x| >= 128
+  // (or Inf/NaN) to int: UBSan checks this; the bytes are checked here.
+  const std::vector<float> x = {128.0f, -1e6f, 65504.0f, 65520.0f, std::numeric_limits<float>::infinity(),
+                                -std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN(),
+                                3e38f, 1e-8f, 5.96e-8f};
+  std::vector<uint8_t> fast(2 * x.size()), ref(2 * x.size());
+  QuantizeFloat16(x, fast.data());
+  reference::QuantizeFloat16(x, ref.data());
+  EXPECT_EQ(fast, ref);
 }
 
 }  // namespace

@@ -109,7 +109,7 @@ TEST(ModelOpen, ByteCountOffByOneAcrossShards) {
 TEST(ModelOpen, GroupWithWeightsButNoPaths) {
   MemoryFiles files;
   auto m = OpenWith(files, R"([{"paths": [], "weights": [{"name": "a", "shape": [1], "dtype": "float32"}]}])");
-  ExpectError(m, StatusCode::kFormatError, {"weightsManifest[0]", "none", "0 bytes", "'a'"});
+  ExpectError(m, StatusCode::kFormatError, {"weightsManifest[0]", "no shard", "0 bytes", "'a'"});
 }
 
 TEST(ModelOpen, UnknownDType) {
@@ -241,7 +241,11 @@ TEST(ModelOpen, ShapeErrorsNameTheLocation) {
   ExpectError(none, StatusCode::kFormatError, {"weightsManifest[0].weights[0]", "'a'", "\"shape\""});
   auto huge = OpenWith(files, R"([{"paths": ["g.bin"], "weights": [{"name": "a", "shape": [4294967296, 4294967296], )"
                               R"("dtype": "float32"}]}])");
-  ExpectError(huge, StatusCode::kFormatError, {"weightsManifest[0].weights[0]", "'a'", "2^53"});
+  ExpectError(huge, StatusCode::kLimitExceeded,
+              {"weightsManifest[0].weights[0].shape", "'a'", "at least 2^64 elements", "tensor_elements"});
+  auto dim = OpenWith(files, R"([{"paths": ["g.bin"], "weights": [{"name": "a", "shape": [0, 9223372036854775808], )"
+                             R"("dtype": "float32"}]}])");
+  ExpectError(dim, StatusCode::kFormatError, {"weightsManifest[0].weights[0].shape[1]", "9223372036854775808", "2^53"});
 }
 
 TEST(ModelOpen, StructureErrors) {
@@ -497,7 +501,7 @@ TEST(ModelOpen, EntryJsonKeptInPythonStyle) {
   files.Put("g.bin", F32LE({1}));
   auto m = OpenWith(files, R"([{"paths":["g.bin"],"weights":[{"name":"w","shape":[1],"dtype":"float32","group":"optimizer"}]}])");
   TFQ_ASSERT_OK(m);
-  EXPECT_EQ(m->entry(m->tensors()[0]).json,
+  EXPECT_EQ(EntryToJson(m->entry(m->tensors()[0])),
             R"({"name": "w", "shape": [1], "dtype": "float32", "group": "optimizer"})");
 }
 

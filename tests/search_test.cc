@@ -157,12 +157,9 @@ class FakeEvaluator : public Evaluator {
       for (size_t k = 0; k < x.size(); ++k)
         y[k] = HalfBitsToFloat(static_cast<uint16_t>(enc->bytes[2 * k] | enc->bytes[2 * k + 1] << 8));
     } else {
-      // min/scale back from the entry, decoded as tfjs does.
-      auto q = enc->entry_json;
-      double min = std::stod(q.substr(q.find("\"min\": ") + 7));
-      double scale = std::stod(q.substr(q.find("\"scale\": ") + 9));
-      DecodeToFloat32(t == Target::kUint8 ? Encoding::kUint8 : Encoding::kUint16, enc->bytes.data(), x.size(),
-                      static_cast<float>(min), static_cast<float>(scale), y.data());
+      // Decoded as tfjs does, with the entry's min and scale.
+      const Quantization& q = *enc->entry.quantization;
+      DecodeToFloat32(q.dtype, enc->bytes.data(), x.size(), q.min, q.scale, y.data());
     }
     double sig = 0, err = 0;
     for (size_t k = 0; k < x.size(); ++k) {
@@ -281,7 +278,7 @@ TEST(Search, ImpossibleBudgetFailsClearly) {
   opt.budget = B("cosine>=1.5");
   auto r = Search(*f.model, f.tensors, ev, opt);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().code(), StatusCode::kBudgetUnreachable);
   EXPECT_NE(r.status().message().find("cannot be met"), std::string::npos) << r.status().message();
   EXPECT_NE(r.status().message().find("every tensor float32"), std::string::npos) << r.status().message();
   EXPECT_TRUE(ev.calls.empty());

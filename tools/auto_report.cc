@@ -74,12 +74,12 @@ std::string RenderAutoText(const AutoView& v) {
     out += "\n";
   }
   size_t width = 24;
-  for (const auto& t : v.tensors) width = std::max(width, std::min<size_t>(t.name.size(), 60));
+  for (const auto& t : v.tensors) width = std::max(width, std::min<size_t>(ClipName(t.name, 60).size(), 60));
   out += fmt::format("\n  {:<{}} {:>10}  {:<8} {}\n", "tensor", width, "elements", "choice", "why (measured effect)");
   for (size_t i = 0; i < v.tensors.size(); ++i) {
     const auto& t = v.tensors[i];
     const auto& c = r.choices[i];
-    out += fmt::format("  {:<{}} {:>10}  {:<8} {}\n", t.name, width, Grouped(t.elements), ChoiceLabel(t, r.plan[i]),
+    out += fmt::format("  {:<{}} {:>10}  {:<8} {}\n", ClipName(t.name, 60), width, Grouped(t.elements), ChoiceLabel(t, r.plan[i]),
                        c.why);
   }
   out += fmt::format("\n  {:<22} {:>14} {:>11}  {}\n", "weights", "bytes", "of float32", "measured");
@@ -140,7 +140,7 @@ std::string RenderAutoJson(const AutoView& v) {
   j["inferences"] = v.inputs ? ordered_json(r.inferences) : ordered_json(nullptr);
   j["comparison_evaluations"] = r.comparison_evaluations;
   j["seconds"] = std::round(v.seconds * 1000) / 1000;
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace tfq::cli

@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli_common.h"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <thread>
+#include <map>
 
 #include "progress.h"
-#include <algorithm>
-#include <map>
+#include "tfjs_quant/threads.h"
 
 namespace tfq::cli {
 namespace fs = std::filesystem;
@@ -26,35 +27,59 @@ int ExitCodeFor(const Status& s) {
     case StatusCode::kUnsafePath: return kExitInput;
     case StatusCode::kAlreadyExists: return kExitOutput;
     case StatusCode::kIOError: return kExitIO;
+    case StatusCode::kMismatch: return kExitDiffer;
+    case StatusCode::kEvaluatorFailed: return kExitEvaluator;
+    case StatusCode::kBudgetUnreachable: return kExitBudget;
+    case StatusCode::kLimitExceeded: return kExitLimit;
+    case StatusCode::kOutOfMemory: return kExitMemory;
+    case StatusCode::kInternal: return kExitInternal;
   }
   return kExitInternal;
 }
 
 int Fail(const Status& s) {
-  std::fprintf(stderr, "tfjs-quant: error: %s\n", s.message().c_str());
+  // The library keeps input text out of messages or escapes it; escape
+  // every line again here, since some lines quote other programs (an
+  // evaluator's last words).
+  std::string text;
+  size_t start = 0;
+  for (int lines = 0; start <= s.message().size() && lines < 40; ++lines) {
+    size_t nl = s.message().find('\n', start);
+    if (nl == std::string::npos) nl = s.message().size();
+    text += (lines ? "\n" : "") + Printable(std::string_view(s.message()).substr(start, nl - start), 2000);
+    start = nl + 1;
+  }
+  if (s.code() == StatusCode::kLimitExceeded) text += "; to allow it, pass --limit NAME=N (docs/limits.md)";
+  std::fprintf(stderr, "tfjs-quant: error: %s\n", text.c_str());
   return ExitCodeFor(s);
 }
 
-void Warn(const std::string& message) { std::fprintf(stderr, "tfjs-quant: warning: %s\n", message.c_str()); }
+void Warn(const std::string& message) {
+  std::fprintf(stderr, "tfjs-quant: warning: %s\n", Printable(message, 2000).c_str());
+}
 
-Result<OpenedModel> OpenModel(const fs::path& in) {
+Result<OpenedModel> OpenModel(const fs::path& in, const Limits& limits) {
   OpenedModel om;
   TFQ_ASSIGN_OR_RETURN(om.where, LocateModel(in));
-  om.source = std::make_unique<DiskSource>(om.where.folder);
-  auto model = Model::Open(*om.source, om.where.json_name);
+  TFQ_ASSIGN_OR_RETURN(om.source, DiskSource::Create(om.where.folder));
+  auto model = Model::Open(*om.source, om.where.json_name, limits);
   if (!model.ok()) return model.status();
   om.model = std::make_unique<Model>(std::move(model).value());
-  om.files.push_back(om.where.folder / om.where.json_name);
+  om.inputs.folder = om.where.folder;
+  om.inputs.folder_is_input = om.where.is_folder;
+  om.inputs.files.push_back(om.where.folder / om.where.json_name);
   for (const auto& g : om.model->file().groups)
-    for (const auto& p : g.paths) om.files.push_back(om.where.folder / p);
+    for (const auto& f : g.files) om.inputs.files.push_back(om.where.folder / f);
+  om.shown = Printable((om.where.folder / om.where.json_name).string(), 300);
   return om;
 }
 
 Result<WriteReport> WriteOutput(const OpenedModel& in, std::span<const Target> plan, WriteOptions options,
-                                const fs::path& out, bool force, bool sync) {
-  TFQ_ASSIGN_OR_RETURN(auto dir, OutputDir::Create(out, in.where.folder, in.where.is_folder, in.files, force));
+                                const fs::path& out, bool force, bool sync, int threads) {
+  TFQ_ASSIGN_OR_RETURN(auto dir, OutputDir::Create(out, in.inputs, force));
   dir->set_sync(sync);
-  if (options.threads <= 0) options.threads = DefaultThreads();
+  ThreadExecutor executor(threads);
+  options.executor = &executor;
   // A bar only when it is worth one: 64 MiB takes about a tenth of a second.
   ProgressBar bar("MiB");
   if (in.model->total_bytes() >= (uint64_t{64} << 20)) {
@@ -67,6 +92,37 @@ Result<WriteReport> WriteOutput(const OpenedModel& in, std::span<const Target> p
   if (!report.ok()) return report.status();
   TFQ_RETURN_IF_ERROR(dir->Commit());
   return report;
+}
+
+void AddLimitOption(CLI::App& sub, std::vector<std::string>& limits) {
+  std::string names;
+  for (const LimitInfo& l : LimitTable()) names += (names.empty() ? "" : ", ") + std::string(l.name);
+  sub.add_option("--limit", limits, "Raise (or lower) a safety limit, e.g. --limit json_depth=5000; limits: " + names +
+                                        " (defaults and meaning: docs/limits.md)")
+      ->type_name("NAME=N");
+}
+
+Result<uint64_t> ParseByteCount(const std::string& flag, const std::string& text) {
+  uint64_t v = 0;
+  const char* b = text.data();
+  const char* e = b + text.size();
+  auto [ptr, ec] = std::from_chars(b, e, v);
+  if (text.empty() || ec != std::errc() || ptr != e || v == 0) {
+    return InvalidArgument(flag + " " + Quoted(text) + ": expected a whole number of bytes from 1 to " +
+                           std::to_string(UINT64_MAX));
+  }
+  return v;
+}
+
+Result<Limits> ParseLimits(const std::vector<std::string>& specs) {
+  Limits limits;
+  for (const auto& spec : specs) {
+    const size_t eq = spec.find('=');
+    if (eq == std::string::npos) return InvalidArgument("--limit " + Quoted(spec) + ": expected NAME=N, e.g. json_depth=5000");
+    TFQ_ASSIGN_OR_RETURN(uint64_t v, ParseByteCount("--limit " + spec.substr(0, eq), spec.substr(eq + 1)));
+    TFQ_RETURN_IF_ERROR(SetLimit(&limits, spec.substr(0, eq), v));
+  }
+  return limits;
 }
 
 std::string Grouped(uint64_t n) {
@@ -86,6 +142,20 @@ std::string Db(double db) {
   return fmt::format("{:.1f}", db);
 }
 
+std::string ClipName(std::string_view name, size_t n) {
+  std::string p = Printable(name, 4 * n + 64);
+  size_t chars = 0;
+  for (unsigned char c : p) chars += (c & 0xC0) != 0x80;
+  if (chars <= n) return p;
+  // Keep the last n-1 characters after an ellipsis.
+  size_t cut = p.size(), kept = 0;
+  while (cut > 0 && kept < n - 1) {
+    --cut;
+    if ((static_cast<unsigned char>(p[cut]) & 0xC0) != 0x80) ++kept;
+  }
+  return "…" + p.substr(cut);
+}
+
 namespace {
 std::string EncodingLabel(const WeightEntry& e, Encoding enc) {
   return enc == Encoding::kRaw ? std::string(DTypeName(e.dtype)) : std::string(EncodingName(enc));
@@ -103,9 +173,8 @@ void PrintSummary(const OpenedModel& in, const WriteReport& report, const fs::pa
   for (size_t i = 0; i < report.tensors.size(); ++i) {
     const auto& o = report.tensors[i];
     const WeightEntry& e = m.entry(m.tensors()[i]);
-    const bool kept = !o.changed;
     std::string label = EncodingLabel(e, o.after);
-    if (kept) label += " (kept)";
+    if (!o.changed) label += " (kept)";
     else label = EncodingLabel(e, o.before) + " -> " + label;
     Row& r = rows[label];
     ++r.count;
@@ -113,8 +182,7 @@ void PrintSummary(const OpenedModel& in, const WriteReport& report, const fs::pa
     r.after += o.bytes_after;
   }
   size_t shards = report.files.size() - 1;
-  fmt::print("{}: {} weights, {} bytes ({})\n", (in.where.folder / in.where.json_name).string(), mf.num_weights(),
-             Grouped(report.bytes_before),
+  fmt::print("{}: {} weights, {} bytes ({})\n", in.shown, mf.num_weights(), Grouped(report.bytes_before),
              mf.kind == ModelKind::kStandaloneManifest ? "standalone weights manifest"
                                                        : (mf.format.empty() ? "model JSON" : mf.format));
   fmt::print("  {:<28} {:>8} {:>14} {:>14}\n", "encoding", "weights", "bytes before", "bytes after");
@@ -124,24 +192,8 @@ void PrintSummary(const OpenedModel& in, const WriteReport& report, const fs::pa
   double pct = report.bytes_before ? 100.0 * static_cast<double>(report.bytes_after) / static_cast<double>(report.bytes_before) : 100.0;
   fmt::print("  {:<28} {:>8} {:>14} {:>14}  ({:.1f}%)\n", "total", report.tensors.size(), Grouped(report.bytes_before),
              Grouped(report.bytes_after), pct);
-  fmt::print("wrote {}: {} + {} shard{}\n", out.string(), mf.file_name, shards, shards == 1 ? "" : "s");
-}
-
-int DefaultThreads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
-
-Status WriteWhole(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tfjs-quant-tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) return IOError("cannot write " + tmp);
-    f.write(text.data(), static_cast<std::streamsize>(text.size()));
-    if (!f) return IOError("cannot write " + tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return IOError("cannot rename " + tmp + " to " + path);
-  }
-  return Status::Ok();
+  fmt::print("wrote {}: {} + {} shard{}\n", Printable(out.string(), 300), Printable(mf.file_name, 300), shards,
+             shards == 1 ? "" : "s");
 }
 
 size_t EditDistance(const std::string& a, const std::string& b) {

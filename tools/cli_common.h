@@ -8,25 +8,35 @@
 #include <string>
 #include <vector>
 
+#include "tfjs_quant/disk.h"
 #include "tfjs_quant/tfjs_quant.h"
+
+namespace CLI {
+class App;
+}
 
 namespace tfq::cli {
 
-// Documented in README.md ("Exit codes").
+// Documented in README.md ("Exit codes"). Every code below 128: 128 and up
+// is the shell's "killed by a signal".
 enum ExitCode : int {
   kExitOk = 0,
-  kExitInternal = 1,  // a bug in tfjs-quant
-  kExitUsage = 2,     // bad command line: flags, patterns, conflicting rules
-  kExitInput = 3,     // the input model cannot be read or is not valid
-  kExitOutput = 4,    // the output was refused: exists, or inside the input
-  kExitIO = 5,        // the OS failed a read or write
-  kExitDiffer = 6,    // diff: the two models do not hold the same weight names and shapes
-  kExitEvaluator = 7, // auto: the evaluator is missing or failed (Node, the package, --eval-cmd)
-  kExitBudget = 8,    // auto: the budget cannot be met, even with every tensor float32
+  kExitInternal = 1,   // a bug in tfjs-quant
+  kExitUsage = 2,      // bad command line: flags, patterns, conflicting rules
+  kExitInput = 3,      // the input model cannot be read or is not valid
+  kExitOutput = 4,     // the output was refused: exists, overlaps the input, is a link
+  kExitIO = 5,         // the OS failed a read or write
+  kExitDiffer = 6,     // diff: the two models do not hold the same weight names and shapes
+  kExitEvaluator = 7,  // auto: the evaluator is missing or failed (Node, the package, --eval-cmd)
+  kExitBudget = 8,     // auto: the budget cannot be met, even with every tensor float32
+  kExitLimit = 9,      // the input is larger than a limit allows (--limit raises it)
+  kExitMemory = 10,    // out of memory
 };
 
+// One exit code per StatusCode: the code decides, never the message text.
 int ExitCodeFor(const Status& s);
-// Prints "tfjs-quant: error: <message>" and returns the exit code.
+// Prints "tfjs-quant: error: <message>" (every line made printable) and
+// returns the exit code.
 int Fail(const Status& s);
 void Warn(const std::string& message);
 
@@ -34,18 +44,25 @@ struct OpenedModel {
   ModelLocation where;
   std::unique_ptr<DiskSource> source;
   std::unique_ptr<Model> model;
-  std::vector<std::filesystem::path> files;  // the JSON and every shard
+  InputPaths inputs;  // what no output may touch
+  std::string shown;  // the model JSON's path, printable
 };
-Result<OpenedModel> OpenModel(const std::filesystem::path& in);
+Result<OpenedModel> OpenModel(const std::filesystem::path& in, const Limits& limits);
 
 // Writes `model` with `plan` into a new folder `out`, atomically; `sync`:
 // durably (fsync). Shows a progress bar on a terminal for large models.
-// options.threads 0 means every core.
+// `threads` 0 means every core.
 Result<WriteReport> WriteOutput(const OpenedModel& in, std::span<const Target> plan, WriteOptions options,
-                                const std::filesystem::path& out, bool force, bool sync = false);
+                                const std::filesystem::path& out, bool force, bool sync, int threads);
 
 // The "what it did" lines: tensors per encoding, bytes before and after.
 void PrintSummary(const OpenedModel& in, const WriteReport& report, const std::filesystem::path& out);
+
+// --limit NAME=N (repeatable), for every command that reads a model.
+void AddLimitOption(CLI::App& sub, std::vector<std::string>& limits);
+Result<Limits> ParseLimits(const std::vector<std::string>& specs);
+// A positive byte count with no sign, no suffix and no overflow.
+Result<uint64_t> ParseByteCount(const std::string& flag, const std::string& text);
 
 // "1,234,567"
 std::string Grouped(uint64_t n);
@@ -53,12 +70,9 @@ std::string Grouped(uint64_t n);
 std::string ShapeText(const std::vector<int64_t>& shape);
 // "41.3"; "exact" for +infinity (a lossless decode); "-inf"
 std::string Db(double db);
-
-// Threads to use when the user did not say: every core.
-int DefaultThreads();
-
-// Writes `text` to `path` via a temporary file and rename: never half a file.
-Status WriteWhole(const std::string& path, const std::string& text);
+// A weight name for a table column of `n` characters: printable, and cut
+// at the front (names differ at their end) to fit.
+std::string ClipName(std::string_view name, size_t n);
 
 // Classic edit distance, for "did you mean".
 size_t EditDistance(const std::string& a, const std::string& b);

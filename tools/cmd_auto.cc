@@ -4,8 +4,6 @@
 // stock TensorFlow.js (or by the user's --eval-cmd), writes it, and measures
 // the written model once more in a separate evaluation.
 #include <fmt/format.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -18,6 +16,8 @@
 #include "evaluators.h"
 #include "inspect_report.h"
 #include "progress.h"
+#include "tfjs_quant/threads.h"
+#include "work_dir.h"
 
 namespace tfq::cli {
 namespace fs = std::filesystem;
@@ -26,58 +26,37 @@ namespace {
 
 struct AutoArgs {
   std::string in, out, budget, outputs, inputs_dir, eval_cmd, html, evaluator;
-  std::vector<std::string> dims;
-  int count = 8, seed = 1, screen = 2;
-  uint64_t shard_size = 4194304;
+  std::vector<std::string> dims, limits;
+  int count = 8, seed = 1, screen = 2, timeout_s = 600;
+  std::string shard_size = "4194304";
   bool force = false, json = false, compare = false, verbose = false;
-};
-
-// A temporary folder for candidate weights and models, removed on exit.
-class WorkDir {
- public:
-  static Result<WorkDir> Create() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/tfjs-quant-auto-XXXXXX";
-    if (!mkdtemp(tmpl.data())) return IOError("cannot create a temporary folder from " + tmpl);
-    return WorkDir(tmpl);
-  }
-  WorkDir(WorkDir&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
-  ~WorkDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  explicit WorkDir(fs::path p) : path_(std::move(p)) {}
-  fs::path path_;
 };
 
 // --dim 224 (every unknown dimension) or --dim NAME=1x224x224x3 (one input).
 Status ParseDims(const std::vector<std::string>& dims, NodeOptions* o) {
+  auto parse_int = [](const std::string& s, int64_t* v) {
+    char* end = nullptr;
+    errno = 0;
+    long long x = std::strtoll(s.c_str(), &end, 10);
+    if (s.empty() || *end || x <= 0 || x > (int64_t{1} << 31) || errno == ERANGE) return false;
+    *v = x;
+    return true;
+  };
   for (const auto& d : dims) {
-    size_t eq = d.find('=');
-    auto parse_int = [&](const std::string& s, int64_t* v) {
-      char* end = nullptr;
-      long long x = std::strtoll(s.c_str(), &end, 10);
-      if (s.empty() || *end || x <= 0) return false;
-      *v = x;
-      return true;
-    };
+    const size_t eq = d.find('=');
     if (eq == std::string::npos) {
       int64_t v;
-      if (!parse_int(d, &v)) return InvalidArgument("--dim '" + d + "': expected a size (e.g. 224) or NAME=1x224x224x3");
+      if (!parse_int(d, &v)) return InvalidArgument("--dim " + Quoted(d) + ": expected a size (e.g. 224) or NAME=1x224x224x3");
       o->default_dim = static_cast<int>(v);
       continue;
     }
     std::vector<int64_t> shape;
-    std::string rest = d.substr(eq + 1);
-    size_t start = 0;
-    for (;;) {
-      size_t x = rest.find('x', start);
+    const std::string rest = d.substr(eq + 1);
+    for (size_t start = 0;;) {
+      const size_t x = rest.find('x', start);
       int64_t v;
-      if (!parse_int(rest.substr(start, x == std::string::npos ? std::string::npos : x - start), &v)) {
-        return InvalidArgument("--dim '" + d + "': expected NAME=1x224x224x3 (positive sizes joined by 'x')");
+      if (!parse_int(rest.substr(start, x == std::string::npos ? std::string::npos : x - start), &v) || shape.size() >= 32) {
+        return InvalidArgument("--dim " + Quoted(d) + ": expected NAME=1x224x224x3 (positive sizes joined by 'x')");
       }
       shape.push_back(v);
       if (x == std::string::npos) break;
@@ -88,85 +67,74 @@ Status ParseDims(const std::vector<std::string>& dims, NodeOptions* o) {
   return Status::Ok();
 }
 
-int Run(const AutoArgs& a) {
-  const auto started = std::chrono::steady_clock::now();
-  auto budget = ParseBudget(a.budget);
-  if (!budget.ok()) return Fail(budget.status());
-  if (budget->uses_score() && a.eval_cmd.empty()) {
-    return Fail(InvalidArgument("--budget '" + budget->text + "' bounds 'score', which comes from --eval-cmd; give "
-                                "--eval-cmd, or bound sqnr/cosine/maxabs/top1 instead"));
+// What can be refused before the model is even opened.
+Status CheckArgs(const AutoArgs& a, const Budget& budget) {
+  if (budget.uses_score() && a.eval_cmd.empty()) {
+    return InvalidArgument("budget " + Quoted(budget.text) + " bounds 'score', which comes from --eval-cmd; give "
+                           "--eval-cmd, or bound sqnr/cosine/maxabs/top1 instead");
   }
-  if (!a.eval_cmd.empty() && !budget->uses_score()) {
-    return Fail(InvalidArgument("with --eval-cmd the budget bounds the number it prints: use 'score>=X' or "
-                                "'score<=X', not '" + budget->text + "'"));
+  if (!a.eval_cmd.empty() && !budget.uses_score()) {
+    return InvalidArgument("with --eval-cmd the budget bounds the number it prints: use 'score>=X' or 'score<=X', not " +
+                           Quoted(budget.text));
   }
   if (!a.eval_cmd.empty() && (!a.outputs.empty() || !a.inputs_dir.empty() || !a.dims.empty())) {
-    return Fail(InvalidArgument("--outputs, --inputs and --dim configure the TensorFlow.js evaluator; with "
-                                "--eval-cmd your command chooses its own"));
+    return InvalidArgument("--outputs, --inputs and --dim configure the TensorFlow.js evaluator; with --eval-cmd your "
+                           "command chooses its own");
   }
-  if (!budget->uses_score() && !Holds(*budget, Metrics{})) {
+  if (a.timeout_s < 1) return InvalidArgument("--eval-timeout must be at least 1 second");
+  if (!budget.uses_score() && !Holds(budget, Metrics{})) {
     // Float32 weights reproduce the reference outputs exactly.
-    Fail(InvalidArgument("the budget '" + budget->text +
-                         "' cannot be met: with every tensor float32 (as stored) the outputs are exact (" +
-                         DescribeMetrics(*budget, Metrics{}) + "), and no quantized model can do better"));
-    return kExitBudget;
+    return BudgetUnreachable("the budget " + Quoted(budget.text) +
+                             " cannot be met: with every tensor float32 (as stored) the outputs are exact (" +
+                             DescribeMetrics(budget, Metrics{}) + "), and no quantized model can do better");
   }
-  NodeOptions node;
-  if (Status s = ParseDims(a.dims, &node); !s.ok()) return Fail(s);
+  return Status::Ok();
+}
 
-  auto opened = OpenModel(a.in);
-  if (!opened.ok()) return Fail(opened.status());
-  const Model& model = *opened->model;
-  // Refuse a bad OUT now, not after a long search.
-  auto out_dir = OutputDir::Create(a.out, opened->where.folder, opened->where.is_folder, opened->files, a.force);
-  if (!out_dir.ok()) return Fail(out_dir.status());
-  // One inspection serves the search and, with --html, the report (which
-  // also wants the sizes on the wire).
-  auto inspected = BuildInspectView(*opened, !a.html.empty());
-  if (!inspected.ok()) return Fail(inspected.status());
-  const std::vector<SearchTensor> tensors = SearchTensors(inspected->report);
-  auto work = WorkDir::Create();
-  if (!work.ok()) return Fail(work.status());
-
-  // The evaluator.
+// The evaluator the search measures with, and how the report names it.
+struct Evaluators {
   std::unique_ptr<NodeEvaluator> tfjs;
   std::unique_ptr<CommandEvaluator> command;
-  Evaluator* evaluator = nullptr;
-  AutoView view;
-  if (a.eval_cmd.empty()) {
-    auto package = FindEvaluator(a.evaluator);
-    if (!package.ok()) {
-      Fail(package.status());
-      return kExitEvaluator;
-    }
-    node.package = *package;
-    node.model_json = opened->where.folder / opened->where.json_name;
-    node.work_dir = work->path();
-    node.count = a.count;
-    node.seed = a.seed;
-    node.inputs_dir = a.inputs_dir;
-    if (!a.outputs.empty()) node.outputs = SplitPatterns(a.outputs);
-    auto started_ev = NodeEvaluator::Start(model, node);
-    if (!started_ev.ok()) {
-      Fail(started_ev.status());
-      return started_ev.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitEvaluator;
-    }
-    tfjs = std::move(started_ev).value();
-    evaluator = tfjs.get();
-    view.evaluator = "TensorFlow.js 4.22.0 (wasm backend) in Node, " + tfjs->kind + " model";
-    view.inputs = tfjs->num_inputs();
-    view.input_desc = tfjs->input_desc;
-    view.outputs = tfjs->outputs;
-    if (a.inputs_dir.empty()) view.evaluator += fmt::format(", default inputs (seed {})", a.seed);
-    else view.evaluator += ", inputs from " + a.inputs_dir;
-  } else {
-    command = std::make_unique<CommandEvaluator>(*opened, a.eval_cmd, work->path());
-    evaluator = command.get();
-    view.evaluator = "--eval-cmd: " + a.eval_cmd;
+  Evaluator* active = nullptr;
+  Result<Measurement> MeasureWritten(const fs::path& model_json) {
+    return tfjs ? tfjs->EvaluateModel(model_json) : command->EvaluateModel(model_json);
   }
+};
 
+Status StartEvaluator(const AutoArgs& a, const OpenedModel& opened, const WorkDir& work, Evaluators* ev,
+                      AutoView* view) {
+  const std::chrono::milliseconds timeout(int64_t{a.timeout_s} * 1000);
+  if (!a.eval_cmd.empty()) {
+    ev->command = std::make_unique<CommandEvaluator>(opened, a.eval_cmd, work.path(), timeout);
+    ev->active = ev->command.get();
+    view->evaluator = "--eval-cmd: " + a.eval_cmd;
+    return Status::Ok();
+  }
+  NodeOptions node;
+  TFQ_RETURN_IF_ERROR(ParseDims(a.dims, &node));
+  TFQ_ASSIGN_OR_RETURN(node.package, FindEvaluator(a.evaluator));
+  node.model_json = opened.where.folder / opened.where.json_name;
+  node.work_dir = work.path();
+  node.count = a.count;
+  node.seed = a.seed;
+  node.inputs_dir = a.inputs_dir;
+  node.timeout = timeout;
+  if (!a.outputs.empty()) node.outputs = SplitPatterns(a.outputs);
+  TFQ_ASSIGN_OR_RETURN(ev->tfjs, NodeEvaluator::Start(*opened.model, node));
+  ev->active = ev->tfjs.get();
+  view->evaluator = "TensorFlow.js 4.22.0 (wasm backend) in Node, " + ev->tfjs->kind + " model";
+  view->inputs = ev->tfjs->num_inputs();
+  view->input_desc = ev->tfjs->input_desc;
+  view->outputs = ev->tfjs->outputs;
+  if (a.inputs_dir.empty()) view->evaluator += fmt::format(", default inputs (seed {})", a.seed);
+  else view->evaluator += ", inputs from " + a.inputs_dir;
+  return Status::Ok();
+}
+
+Result<SearchResult> RunSearch(const AutoArgs& a, const Model& model, const std::vector<SearchTensor>& tensors,
+                               const Budget& budget, Evaluator& evaluator) {
   SearchOptions options;
-  options.budget = *budget;
+  options.budget = budget;
   options.screen_inputs = a.screen;
   options.compare = a.compare;
   ProgressBar bar("evaluations");
@@ -177,30 +145,55 @@ int Run(const AutoArgs& a) {
       std::fprintf(stderr, "auto: %s\n", line.c_str());
     };
   }
-  auto result = Search(model, tensors, *evaluator, options);
+  auto result = Search(model, tensors, evaluator, options);
   bar.Finish();
-  if (!result.ok()) {
-    Fail(result.status());
-    return result.status().code() == StatusCode::kInvalidArgument ? kExitBudget : kExitEvaluator;
-  }
+  return result;
+}
+
+int Run(const AutoArgs& a) {
+  const auto started = std::chrono::steady_clock::now();
+  auto budget = ParseBudget(a.budget);
+  if (!budget.ok()) return Fail(budget.status());
+  if (Status s = CheckArgs(a, *budget); !s.ok()) return Fail(s);
+  auto shard_size = ParseByteCount("--weight_shard_size_bytes", a.shard_size);
+  if (!shard_size.ok()) return Fail(shard_size.status());
+  auto limits = ParseLimits(a.limits);
+  if (!limits.ok()) return Fail(limits.status());
+
+  auto opened = OpenModel(a.in, *limits);
+  if (!opened.ok()) return Fail(opened.status());
+  const Model& model = *opened->model;
+  // Refuse a bad OUT now, not after a long search.
+  auto out_dir = OutputDir::Create(a.out, opened->inputs, a.force);
+  if (!out_dir.ok()) return Fail(out_dir.status());
+  // One inspection serves the search and, with --html, the report (which
+  // also wants the sizes on the wire).
+  auto inspected = BuildInspectView(*opened, !a.html.empty());
+  if (!inspected.ok()) return Fail(inspected.status());
+  const std::vector<SearchTensor> tensors = SearchTensors(inspected->report);
+  auto work = WorkDir::Create();
+  if (!work.ok()) return Fail(work.status());
+  Evaluators ev;
+  AutoView view;
+  if (Status s = StartEvaluator(a, *opened, *work, &ev, &view); !s.ok()) return Fail(s);
+  auto result = RunSearch(a, model, tensors, *budget, *ev.active);
+  if (!result.ok()) return Fail(result.status());
 
   // Write, then measure what was written.
   WriteOptions write;
-  write.shard_size_bytes = a.shard_size;
-  write.threads = DefaultThreads();
+  write.shard_size_bytes = *shard_size;
+  ThreadExecutor executor(0);
+  write.executor = &executor;
   auto written = WriteModel(model, result->plan, write, **out_dir);
   if (!written.ok()) return Fail(written.status());
   if (Status s = (*out_dir)->Commit(); !s.ok()) return Fail(s);
   for (const auto& w : written->warnings) Warn(w);
-  const fs::path out_json = fs::path(a.out) / model.file().file_name;
-  auto final_m = tfjs ? tfjs->EvaluateModel(out_json) : command->EvaluateModel(out_json);
-  if (!final_m.ok()) {
-    Fail(final_m.status().Prefixed("measuring the written model " + out_json.string()));
-    return kExitEvaluator;
-  }
+  const fs::path out_json = (*out_dir)->final_path() / model.file().file_name;
+  auto final_m = ev.MeasureWritten(out_json);
+  if (!final_m.ok()) return Fail(final_m.status().Prefixed("measuring the written model " + Printable(out_json.string())));
 
-  view.model_path = (opened->where.folder / opened->where.json_name).string();
-  view.out_path = a.out;
+  view.model_path = opened->shown;
+  view.out_path = Printable(a.out, 300);
   view.budget_text = budget->text;
   view.budget = *budget;
   view.tensors = tensors;
@@ -222,16 +215,15 @@ int Run(const AutoArgs& a) {
       iv.auto_why.push_back(view.result.choices[i].why);
     }
     iv.auto_summary = AutoSummary(view);
-    if (Status s = WriteWhole(a.html, RenderHtml(iv)); !s.ok()) return Fail(s);
+    if (Status s = WriteFileAtomically(a.html, RenderHtml(iv), opened->inputs); !s.ok()) return Fail(s);
   }
   std::fputs((a.json ? RenderAutoJson(view) : RenderAutoText(view)).c_str(), stdout);
-  if (!a.json && !a.html.empty()) std::printf("wrote %s\n", a.html.c_str());
+  if (!a.json && !a.html.empty()) std::printf("wrote %s\n", Printable(a.html, 300).c_str());
   if (!view.final_holds) {
-    Fail(InvalidArgument("the written model measures " + DescribeMetrics(*budget, view.final_metrics) +
-                         ", outside the budget '" + budget->text + "' (the search measured " +
-                         DescribeMetrics(*budget, view.result.verified) + " for the same weights); " + a.out +
-                         " is kept for inspection"));
-    return kExitBudget;
+    return Fail(BudgetUnreachable("the written model measures " + DescribeMetrics(*budget, view.final_metrics) +
+                                  ", outside the budget " + Quoted(budget->text) + " (the search measured " +
+                                  DescribeMetrics(*budget, view.result.verified) + " for the same weights); " +
+                                  view.out_path + " is kept for inspection"));
   }
   return kExitOk;
 }
@@ -258,6 +250,10 @@ Runner SetupAuto(CLI::App& sub) {
   sub.add_option("--eval-cmd", a->eval_cmd,
                  "Your own evaluator: a shell command run on each candidate; {model} is replaced by its model.json "
                  "path, {dir} by its folder; it prints a number on its last line");
+  sub.add_option("--eval-timeout", a->timeout_s,
+                 "Seconds the evaluator may take for one step (loading, one evaluation, one --eval-cmd run) before it "
+                 "is killed and auto fails (default 600)")
+      ->check(CLI::Range(1, 86400));
   sub.add_option("--screen-inputs", a->screen, "Inputs used while screening tensors (default 2; 0: all)")
       ->check(CLI::Range(0, 1000));
   sub.add_flag("--compare", a->compare, "Also measure all-float16 on every input for the report (not counted)");
@@ -265,6 +261,7 @@ Runner SetupAuto(CLI::App& sub) {
   sub.add_flag("--verbose", a->verbose, "Log the search's verifications to stderr");
   sub.add_option("--html", a->html, "Also write the inspect HTML report with the chosen encodings to FILE");
   sub.add_option("--evaluator", a->evaluator, "The evaluator package folder (default: found automatically)");
+  AddLimitOption(sub, a->limits);
   return [a] { return Run(*a); };
 }
 

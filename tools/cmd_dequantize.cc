@@ -13,19 +13,23 @@ namespace {
 
 struct DequantizeArgs {
   std::string in, out;
-  uint64_t shard_size = 4194304;
+  std::string shard_size = "4194304";
+  std::vector<std::string> limits;
   bool force = false;
   WriteArgs write;
 };
 
 int Run(const DequantizeArgs& a) {
-  auto opened = OpenModel(a.in);
+  auto shard_size = ParseByteCount("--weight_shard_size_bytes", a.shard_size);
+  if (!shard_size.ok()) return Fail(shard_size.status());
+  auto limits = ParseLimits(a.limits);
+  if (!limits.ok()) return Fail(limits.status());
+  auto opened = OpenModel(a.in, *limits);
   if (!opened.ok()) return Fail(opened.status());
   std::vector<Target> plan(opened->model->tensors().size(), Target::kRaw);
   WriteOptions options;
-  options.shard_size_bytes = a.shard_size;
-  options.threads = a.write.threads;
-  auto report = WriteOutput(*opened, plan, options, a.out, a.force, a.write.sync);
+  options.shard_size_bytes = *shard_size;
+  auto report = WriteOutput(*opened, plan, options, a.out, a.force, a.write.sync, a.write.threads);
   if (!report.ok()) return Fail(report.status());
   for (const auto& w : report->warnings) Warn(w);
   PrintSummary(*opened, *report, a.out);
@@ -39,6 +43,7 @@ Runner SetupDequantize(CLI::App& sub) {
   sub.add_option("IN", a->in, kModelHelp)->required();
   AddOutputOptions(sub, a->out, a->shard_size, a->force);
   AddWriteOptions(sub, a->write);
+  AddLimitOption(sub, a->limits);
   return [a] { return Run(*a); };
 }
 

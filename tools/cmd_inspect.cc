@@ -5,7 +5,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 #include <string>
 
@@ -19,16 +18,19 @@ namespace {
 struct InspectArgs {
   std::string in, html;
   bool json = false, all = false, no_wire = false;
+  std::vector<std::string> limits;
 };
 
 int Run(const InspectArgs& a) {
-  auto opened = OpenModel(a.in);
+  auto limits = ParseLimits(a.limits);
+  if (!limits.ok()) return Fail(limits.status());
+  auto opened = OpenModel(a.in, *limits);
   if (!opened.ok()) return Fail(opened.status());
   auto built = BuildInspectView(*opened, !a.no_wire);
   if (!built.ok()) return Fail(built.status());
   const InspectView& view = *built;
   if (!a.html.empty()) {
-    Status s = WriteWhole(a.html, RenderHtml(view));
+    Status s = WriteFileAtomically(a.html, RenderHtml(view), opened->inputs);
     if (!s.ok()) return Fail(s);
   }
   if (a.json) {
@@ -37,7 +39,7 @@ int Run(const InspectArgs& a) {
     const char* term = std::getenv("TERM");
     bool color = isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr && term && std::string(term) != "dumb";
     std::fputs(RenderText(view, a.all, color).c_str(), stdout);
-    if (!a.html.empty()) std::printf("\nwrote %s\n", a.html.c_str());
+    if (!a.html.empty()) std::printf("\nwrote %s\n", Printable(a.html, 300).c_str());
   }
   return kExitOk;
 }
@@ -51,6 +53,7 @@ Runner SetupInspect(CLI::App& sub) {
   sub.add_option("--html", a->html, "Also write a self-contained HTML report to FILE");
   sub.add_flag("--all", a->all, "Show every tensor, not only the 20 riskiest");
   sub.add_flag("--no-wire", a->no_wire, "Skip the gzip/brotli sizes (the slowest part on large models); they print as 0");
+  AddLimitOption(sub, a->limits);
   return [a] { return Run(*a); };
 }
 

@@ -17,14 +17,15 @@ struct QuantizeArgs {
   std::string in, out;
   std::string uint8 = kUnset, uint16 = kUnset, float16 = kUnset;
   int quantization_bytes = 0;
-  uint64_t shard_size = 4194304;
+  std::string shard_size = "4194304";
+  std::vector<std::string> limits;
   std::string skip;
   std::string arithmetic = "float64";
   bool force = false;
   WriteArgs write;
 };
 
-// Fills one rule from a flag value; returns false if the flag was not given.
+// Fills one rule from a flag value (nothing if the flag was not given).
 void ToRule(const std::string& v, DTypeRule* rule) {
   if (v == kUnset) return;
   rule->given = true;
@@ -54,15 +55,18 @@ int Run(const QuantizeArgs& a) {
   }
   if (!a.skip.empty()) sel.skip = SplitPatterns(a.skip);
   WriteOptions options;
-  options.shard_size_bytes = a.shard_size;
-  options.threads = a.write.threads;
+  auto shard_size = ParseByteCount("--weight_shard_size_bytes", a.shard_size);
+  if (!shard_size.ok()) return Fail(shard_size.status());
+  options.shard_size_bytes = *shard_size;
   options.arithmetic = a.arithmetic == "float32" ? Arithmetic::kNumpy1Float32 : Arithmetic::kFloat64;
+  auto limits = ParseLimits(a.limits);
+  if (!limits.ok()) return Fail(limits.status());
 
-  auto opened = OpenModel(a.in);
+  auto opened = OpenModel(a.in, *limits);
   if (!opened.ok()) return Fail(opened.status());
   auto plan = Plan(*opened->model, sel);
   if (!plan.ok()) return Fail(plan.status());
-  auto report = WriteOutput(*opened, *plan, options, a.out, a.force, a.write.sync);
+  auto report = WriteOutput(*opened, *plan, options, a.out, a.force, a.write.sync, a.write.threads);
   if (!report.ok()) return Fail(report.status());
   for (const auto& w : report->warnings) Warn(w);
   PrintSummary(*opened, *report, a.out);
@@ -76,6 +80,7 @@ Runner SetupQuantize(CLI::App& sub) {
   sub.add_option("IN", a->in, kModelHelp)->required();
   AddOutputOptions(sub, a->out, a->shard_size, a->force);
   AddWriteOptions(sub, a->write);
+  AddLimitOption(sub, a->limits);
   // main() turns a bare flag into "--flag=<kBareFlag>" (see commands.h).
   sub.add_option("--quantize_uint8,--uint8", a->uint8, "Quantize to uint8 (affine min/scale)")->type_name("[=PATTERNS]");
   sub.add_option("--quantize_uint16,--uint16", a->uint16, "Quantize to uint16 (affine min/scale)")

@@ -28,11 +28,12 @@ Runner SetupAuto(CLI::App& sub);
 // Options every subcommand spells the same way.
 inline constexpr const char* kModelHelp =
     "Model folder, model JSON file (any name), or standalone *weights_manifest.json";
-// OUT, --weight_shard_size_bytes and --force, for the commands that write a model.
-inline void AddOutputOptions(CLI::App& sub, std::string& out, uint64_t& shard_size, bool& force) {
+// OUT, --weight_shard_size_bytes and --force, for the commands that write a
+// model. The shard size stays text until ParseByteCount: CLI11 would wrap
+// 2^64 around to 0 without a word.
+inline void AddOutputOptions(CLI::App& sub, std::string& out, std::string& shard_size, bool& force) {
   sub.add_option("OUT", out, "New output folder (must not exist or be empty; see --force)")->required();
-  sub.add_option("--weight_shard_size_bytes,--shard-size", shard_size, "Bytes per shard file (default 4194304)")
-      ->check(CLI::PositiveNumber);
+  sub.add_option("--weight_shard_size_bytes,--shard-size", shard_size, "Bytes per shard file (default 4194304)");
   sub.add_flag("--force", force, "Replace OUT if it exists and is not empty");
 }
 

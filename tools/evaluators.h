@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // The two evaluators `auto` can use: stock TensorFlow.js in a long-running
 // Node process (evaluator/ in this repository), or a user's command run on
-// each candidate written to a temporary folder.
+// each candidate written to a temporary folder. Whatever they do (exit,
+// hang, print garbage), the search gets a kEvaluatorFailed Status with
+// their last words, never a crash or a wait without end.
 #pragma once
 
-#include <filesystem>
 #include <array>
+#include <chrono>
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -33,6 +36,7 @@ struct NodeOptions {
   std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;  // --dim NAME=1x224x224x3
   std::string inputs_dir;
   std::vector<std::string> outputs;
+  std::chrono::milliseconds timeout{600000};  // per request (--eval-timeout)
 };
 
 class NodeEvaluator : public Evaluator {
@@ -46,17 +50,19 @@ class NodeEvaluator : public Evaluator {
   // same references: the final, independent check.
   Result<Measurement> EvaluateModel(const std::filesystem::path& model_json);
 
-  std::string kind;                   // "graph" or "layers"
+  std::string kind;                     // "graph" or "layers"
   std::vector<std::string> input_desc;  // "input_1 float32 [1,256,256,3]"
   std::vector<std::string> outputs;     // guarded outputs
-  double load_ms = 0;
 
  private:
   NodeEvaluator(const Model& model, Child child, NodeOptions options)
       : model_(model), child_(std::move(child)), options_(std::move(options)) {}
-  // Sends one request (an id is added) and returns the matching reply line.
-  Result<std::string> Call(nlohmann::json request);
-  Result<Measurement> ParseMeasurement(const std::string& reply);
+  Status ReadReady();
+  Status Load();
+  // Sends one request (an id is added) and returns the matching reply, an
+  // object with "ok": true.
+  Result<nlohmann::json> Call(nlohmann::json request);
+  Result<Measurement> ParseMeasurement(const nlohmann::json& reply);
   Status Failed(const std::string& what);
 
   const Model& model_;
@@ -65,22 +71,27 @@ class NodeEvaluator : public Evaluator {
   int count_ = 0;
   int next_id_ = 1;
   int files_ = 0;
+  bool failed_ = false;
   // [tensor][Target]: encoded bytes the evaluator already holds.
-  std::vector<std::array<bool, 5>> sent_;
+  std::vector<std::array<bool, kNumTargets>> sent_;
 };
 
 class CommandEvaluator : public Evaluator {
  public:
-  CommandEvaluator(const OpenedModel& in, std::string command, std::filesystem::path work_dir)
-      : in_(in), command_(std::move(command)), work_dir_(std::move(work_dir)) {}
+  CommandEvaluator(const OpenedModel& in, std::string command, std::filesystem::path work_dir,
+                   std::chrono::milliseconds timeout)
+      : in_(in), command_(std::move(command)), work_dir_(std::move(work_dir)), timeout_(timeout) {}
   int num_inputs() const override { return 0; }
   Result<Measurement> Evaluate(std::span<const Target> plan, std::span<const int> inputs) override;
   Result<Measurement> EvaluateModel(const std::filesystem::path& model_json);
 
  private:
+  Result<double> RunOn(const std::filesystem::path& model_json, const std::string& what);
+
   const OpenedModel& in_;
   std::string command_;
   std::filesystem::path work_dir_;
+  std::chrono::milliseconds timeout_;
   int candidates_ = 0;
 };
 

@@ -70,7 +70,7 @@ std::string RenderJson(const InspectView& v) {
     tensors.push_back(std::move(j));
   }
   root["tensors"] = tensors;
-  return root.dump(2) + "\n";
+  return root.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace tfq::cli

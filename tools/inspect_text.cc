@@ -22,12 +22,6 @@ std::vector<size_t> RiskOrder(const InspectReport& r) {
   return idx;
 }
 
-namespace {
-std::string Clip(const std::string& s, size_t n) {
-  return s.size() <= n ? s : "…" + s.substr(s.size() - (n - 1));
-}
-}  // namespace
-
 std::string RenderText(const InspectView& v, bool all, bool color) {
   const auto& r = v.report;
   std::string out;
@@ -52,12 +46,12 @@ std::string RenderText(const InspectView& v, bool all, bool color) {
     std::string stored = t.stored == Encoding::kRaw ? std::string(DTypeName(t.dtype)) : std::string(EncodingName(t.stored));
     std::string line;
     if (t.quantizable && t.elements > 0 && t.nan_count + t.inf_count == 0) {
-      line = fmt::format("  {:<6} {:<40} {:<16} {:<8} {:>11} {:>6} {:>8} {:>6} {:>6} {:>5}  {}", risk, Clip(t.name, 40),
+      line = fmt::format("  {:<6} {:<40} {:<16} {:<8} {:>11} {:>6} {:>8} {:>6} {:>6} {:>5}  {}", risk, ClipName(t.name, 40),
                          ShapeText(t.shape), stored, Grouped(t.stored_bytes), Db(t.uint8.sqnr_db),
                          t.channels > 1 ? Db(t.uint8.worst_channel_sqnr_db) : "-", Db(t.uint16.sqnr_db),
                          Db(t.float16.sqnr_db), t.uint8_levels_used, t.reason);
     } else {
-      line = fmt::format("  {:<6} {:<40} {:<16} {:<8} {:>11} {:>6} {:>8} {:>6} {:>6} {:>5}  {}", risk, Clip(t.name, 40),
+      line = fmt::format("  {:<6} {:<40} {:<16} {:<8} {:>11} {:>6} {:>8} {:>6} {:>6} {:>5}  {}", risk, ClipName(t.name, 40),
                          ShapeText(t.shape), stored, Grouped(t.stored_bytes), "-", "-", "-", "-", "-", t.reason);
     }
     if (color && t.risk == Risk::kHigh) line = "\x1b[31m" + line + "\x1b[0m";

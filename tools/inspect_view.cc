@@ -24,7 +24,7 @@ Result<InspectView> BuildInspectView(const OpenedModel& in, bool wire) {
   bar.Finish();
   TFQ_ASSIGN_OR_RETURN(InspectReport report, std::move(inspected));
   InspectView view;
-  view.model_path = (in.where.folder / in.where.json_name).string();
+  view.model_path = in.shown;
   const ModelFile& mf = in.model->file();
   view.format = mf.kind == ModelKind::kStandaloneManifest ? "standalone weights manifest"
                                                           : (mf.format.empty() ? "model JSON" : mf.format);

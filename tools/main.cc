@@ -2,15 +2,49 @@
 // tfjs-quant: the command-line tool. A thin shell over the library: parse the
 // command line, call the library, print what happened.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <string>
 #include <vector>
 
+#include "cleanup.h"
 #include "cli_common.h"
 #include "commands.h"
 
+namespace {
+
+// TFJS_QUANT_KERNELS=portable runs the plain loops WebAssembly runs instead
+// of AVX2/F16C (for tests and benchmarks; the bytes are the same).
+int SelectKernels() {
+  const char* k = std::getenv("TFJS_QUANT_KERNELS");
+  if (!k || !*k || std::strcmp(k, "auto") == 0) return 0;
+  if (std::strcmp(k, "portable") == 0) {
+    tfq::SetKernelPath(tfq::KernelPath::kPortable);
+    return 0;
+  }
+  std::fprintf(stderr, "tfjs-quant: error: TFJS_QUANT_KERNELS=%s: expected 'auto' or 'portable'\n",
+               tfq::Printable(k, 80).c_str());
+  return tfq::cli::kExitUsage;
+}
+
+// Runs a subcommand. The library reports allocation failures of tensor
+// buffers as a Status; anything else that runs out of memory lands here,
+// after the destructors on the way have removed the temporary output.
+int RunCommand(const tfq::cli::Runner& run) {
+  try {
+    return run();
+  } catch (const std::bad_alloc&) {
+    return tfq::cli::Fail(tfq::OutOfMemory("out of memory"));
+  }
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace tfq::cli;
+  InstallSignalCleanup();
+  if (int rc = SelectKernels(); rc != 0) return rc;
   CLI::App app{"tfjs-quant: shrink TensorFlow.js model weights (uint8, uint16, float16)", "tfjs-quant"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "tfjs-quant 0.1.0");
@@ -30,8 +64,8 @@ int main(int argc, char** argv) {
         size_t d = EditDistance(argv[1], c.name);
         if (d < best_d) best_d = d, best = c.name;
       }
-      std::fprintf(stderr, "tfjs-quant: error: unknown command '%s'%s\nRun 'tfjs-quant --help' for the commands.\n",
-                   argv[1], best_d <= 3 ? (", did you mean '" + best + "'?").c_str() : "");
+      std::fprintf(stderr, "tfjs-quant: error: unknown command %s%s\nRun 'tfjs-quant --help' for the commands.\n",
+                   tfq::Quoted(argv[1], 80).c_str(), best_d <= 3 ? (", did you mean '" + best + "'?").c_str() : "");
       return kExitUsage;
     }
   }
@@ -57,7 +91,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "tfjs-quant: error: %s\n", e.what());
+    std::fprintf(stderr, "tfjs-quant: error: %s\n", tfq::Printable(e.what(), 400).c_str());
     // A bare pattern flag (long or short spelling) followed by its patterns
     // as a separate word leaves that word unexpected.
     bool bare_pattern_flag = false;
@@ -66,11 +100,11 @@ int main(int argc, char** argv) {
     if (std::string(e.what()).find("not expected") != std::string::npos && bare_pattern_flag) {
       std::fprintf(stderr, "Patterns go after '=', e.g. --quantize_uint8='conv*,dense*'; a bare flag takes none.\n");
     }
-    std::fprintf(stderr, "Run 'tfjs-quant %s --help' for usage.\n", argc > 1 ? argv[1] : "");
+    std::fprintf(stderr, "Run 'tfjs-quant %s --help' for usage.\n", argc > 1 ? tfq::Printable(argv[1], 40).c_str() : "");
     return kExitUsage;
   }
   for (auto& [sub, run] : runners) {
-    if (sub->parsed()) return run();
+    if (sub->parsed()) return RunCommand(run);
   }
   return kExitUsage;
 }

@@ -4,6 +4,8 @@
 // score printed by the user's own evaluator.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <optional>
 #include <string>
@@ -21,6 +23,7 @@ enum class MetricKind : uint8_t {
   kTop1,    // worst share, over guarded outputs, of inputs whose arg-max agrees
   kScore,   // the number a user's --eval-cmd prints
 };
+inline constexpr size_t kNumMetrics = static_cast<size_t>(MetricKind::kScore) + 1;
 std::string_view MetricName(MetricKind m);
 
 struct Condition {

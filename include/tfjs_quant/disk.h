@@ -1,27 +1,34 @@
 // SPDX-License-Identifier: Apache-2.0
-// The file-system edge: a FileSource over a model folder that refuses links
-// leaving it, and an output folder that appears whole or not at all. Not part
-// of a WebAssembly build.
+// The file-system edge (target tfjs_quant::tfjs_quant, not the core): a
+// FileSource over a model folder that refuses links leaving it and anything
+// that is not a plain file, an output folder that appears whole or not at
+// all, and whole files replaced atomically. Nothing here throws: every
+// std::filesystem call takes an error code. Not part of a WebAssembly build.
 #pragma once
 
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tfjs_quant/io.h"
 
 namespace tfq {
 
-// Reads files below `root`; a path whose real location (after following
-// symlinks) is outside `root` is refused with kUnsafePath.
+// Reads files below `root`. A path whose real location (after symlinks) is
+// outside `root` is kUnsafePath; so is a FIFO, device or folder (opening a
+// FIFO would wait for a writer forever).
 class DiskSource : public FileSource {
  public:
-  explicit DiskSource(std::filesystem::path root);
+  // Fails if `root`'s real path cannot be found.
+  static Result<std::unique_ptr<DiskSource>> Create(const std::filesystem::path& root);
   Result<std::unique_ptr<RandomAccessFile>> Open(std::string_view path) override;
   std::string Describe(std::string_view path) const override;
 
  private:
+  DiskSource(std::filesystem::path root, std::filesystem::path real_root)
+      : root_(std::move(root)), real_root_(std::move(real_root)) {}
   std::filesystem::path root_, real_root_;
 };
 
@@ -35,17 +42,38 @@ struct ModelLocation {
 // manifest), a model JSON of any name, or a standalone manifest.
 Result<ModelLocation> LocateModel(const std::filesystem::path& in);
 
-// An output folder built in a temporary folder beside `out` and renamed to
-// `out` by Commit(). Destroyed uncommitted, it removes its temporary folder;
-// a killed process leaves only the hidden temporary folder, never `out`.
+// What an output must never touch.
+struct InputPaths {
+  std::filesystem::path folder;  // the model's folder
+  bool folder_is_input = false;  // IN named the folder: nothing may be written inside it
+  std::vector<std::filesystem::path> files;  // the JSON and every shard
+};
+
+// Told of every temporary file or folder the disk edge creates, so that a
+// program can remove them if a signal ends it before the destructors run.
+// Process-wide; set it before creating outputs.
+class TempTracker {
+ public:
+  enum class Kind { kTree, kEmptyFolder };  // remove recursively / rmdir if empty
+  virtual ~TempTracker() = default;
+  virtual void Track(const std::filesystem::path& p, Kind kind) = 0;
+  virtual void Untrack(const std::filesystem::path& p) = 0;
+};
+void SetTempTracker(TempTracker* tracker);
+
+// An output folder built in a hidden temporary folder beside `out` and
+// renamed to `out` by Commit(). Destroyed uncommitted, it removes the
+// temporary folder and any parent folders it created. A killed process
+// leaves only the hidden folder, which the next Create() beside the same
+// `out` removes once its process is gone.
 class OutputDir : public FileSink {
  public:
-  // Refuses an `out` that is, or lies inside, a folder input; an `out` that
-  // is or contains any input file (so --force can never delete the input);
-  // and an existing non-empty `out` unless `force`.
-  static Result<std::unique_ptr<OutputDir>> Create(const std::filesystem::path& out,
-                                                   const std::filesystem::path& input_folder, bool input_is_folder,
-                                                   const std::vector<std::filesystem::path>& input_files, bool force);
+  // Refuses (kAlreadyExists) an `out` that is, or lies inside, a folder
+  // input; that is or contains an input file (so --force can never delete
+  // the input); that is a symbolic link; that exists and is not a folder;
+  // or that is a non-empty folder unless `force`.
+  static Result<std::unique_ptr<OutputDir>> Create(const std::filesystem::path& out, const InputPaths& inputs,
+                                                   bool force);
   ~OutputDir() override;
   Status WriteFile(std::string_view name, std::span<const uint8_t> data) override;
   Status Rename(std::string_view from, std::string_view to) override;
@@ -53,14 +81,26 @@ class OutputDir : public FileSink {
   // output then survives a power loss too. Off by default, as for cp: the
   // rename alone keeps a killed process from leaving a partial OUT.
   void set_sync(bool sync) { sync_ = sync; }
+  // Renames the temporary folder to `out`. If something appeared at `out`
+  // meanwhile (another run), it is replaced only with `force`; otherwise
+  // kAlreadyExists and nothing is written.
   Status Commit();
   const std::filesystem::path& final_path() const { return out_; }
 
  private:
-  OutputDir(std::filesystem::path out, std::filesystem::path tmp, bool force)
-      : out_(std::move(out)), tmp_(std::move(tmp)), force_(force) {}
+  OutputDir(std::filesystem::path out, std::filesystem::path tmp, bool force, bool existed,
+            std::vector<std::filesystem::path> created)
+      : out_(std::move(out)), tmp_(std::move(tmp)), force_(force), existed_(existed), created_(std::move(created)) {}
+  Status SyncAll();
+  Status Replace();
   std::filesystem::path out_, tmp_;
-  bool force_ = false, committed_ = false, sync_ = false;
+  bool force_ = false, existed_ = false, committed_ = false, sync_ = false;
+  std::vector<std::filesystem::path> created_;  // parent folders made for `out`, outermost first
 };
+
+// Writes `bytes` to `path` through a temporary file beside it and a rename:
+// never half a file, and no temporary file left on failure. Refuses a
+// `path` that is a folder or is one of `inputs.files`.
+Status WriteFileAtomically(const std::filesystem::path& path, std::string_view bytes, const InputPaths& inputs);
 
 }  // namespace tfq

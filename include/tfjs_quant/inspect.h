@@ -90,14 +90,13 @@ struct InspectReport {
 };
 
 // Decides which axis of a weight is its output-channel axis, from its shape
-// and from the model topology (depthwise kernels use their input-channel axis).
+// and from the model topology (depthwise kernels use their input-channel
+// axis; ModelFile::depthwise_weights). More than 65536 channels: none.
 struct ChannelAxis {
   int axis = -1;
   std::string reason;
 };
 ChannelAxis ChooseChannelAxis(const WeightEntry& e, bool is_depthwise);
-// Names of weights the model's topology feeds to depthwise convolutions.
-std::vector<std::string> DepthwiseWeights(const ModelFile& file);
 
 // Receives bytes of one variant (kVariant*), a piece at a time.
 using ByteSink = std::function<void(int variant, std::span<const uint8_t>)>;

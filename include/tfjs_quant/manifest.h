@@ -8,9 +8,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tfjs_quant/dtype.h"
+#include "tfjs_quant/limits.h"
 #include "tfjs_quant/status.h"
 
 namespace tfq {
@@ -27,9 +29,11 @@ struct WeightEntry {
   DType dtype = DType::kFloat32;
   std::optional<Quantization> quantization;
   uint64_t num_elements = 1;
-  // The entry object as written back when the tensor is left unchanged
-  // (Python json.dump style, every key kept in its order).
-  std::string json;
+  // Every member of the entry object in file order, each value as Python's
+  // json.dump writes it. What is written back: the writer changes only the
+  // "quantization" member (SetQuantization); "group" and keys tfjs-quant
+  // does not know pass through.
+  std::vector<std::pair<std::string, std::string>> members;
   // Where the entry is, for messages: "weightsManifest[0].weights[3]".
   std::string location;
 
@@ -38,8 +42,18 @@ struct WeightEntry {
   uint64_t FixedByteSize(bool* variable) const;
 };
 
+// The entry object as JSON text, Python json.dump style.
+std::string EntryToJson(const WeightEntry& e);
+
+// Sets the entry's quantization (nullopt: removes it), in `quantization` and
+// in `members`, as the converter writes it: {"dtype", "min", "scale",
+// "original_dtype"} for uint8/uint16, {"dtype", "original_dtype"} for
+// float16. A new member goes last.
+void SetQuantization(WeightEntry& e, const std::optional<Quantization>& q);
+
 struct WeightGroup {
   std::vector<std::string> paths;  // as written in the manifest
+  std::vector<std::string> files;  // the same, normalized by CheckRelativePath: what is opened
   std::vector<WeightEntry> weights;
 };
 
@@ -57,16 +71,27 @@ struct ModelFile {
   size_t manifest_begin = 0, manifest_end = 0;  // byte span of the manifest value
   std::string format;  // "graph-model", "layers-model", or "" if absent
   std::vector<WeightGroup> groups;
+  // Weights the graph topology feeds to depthwise convolutions, whose
+  // channel axis is not the last one (inspect).
+  std::vector<std::string> depthwise_weights;
 
   size_t num_weights() const;
 };
 
-// Parses and validates a model JSON or standalone manifest. `file_name` names
-// it in messages.
-Result<ModelFile> ParseModelFile(std::string text, std::string_view file_name);
+// Parses and validates a model JSON or standalone manifest against what
+// tfjs's loaders accept and against `limits`. `file_name` names it in
+// messages. Only the manifest and the few topology facts above are kept in
+// memory while parsing.
+Result<ModelFile> ParseModelFile(std::string text, std::string_view file_name, const Limits& limits = {});
 
 // Serializes groups as the converter does: [{"paths": [...], "weights": [...]}].
-// Entries are taken verbatim from their `json`.
 std::string ManifestToJson(const std::vector<WeightGroup>& groups);
+
+// Checks that a manifest path names a file inside the model's folder, the
+// same for every loader: relative, no ".." climbing out, no backslash,
+// colon, '?', '#' or control character (a URL, a drive letter or a query
+// would mean something else to a browser). Returns it normalized ("a/./b"
+// -> "a/b").
+Result<std::string> CheckRelativePath(std::string_view path);
 
 }  // namespace tfq

@@ -3,8 +3,12 @@
 // group, checked to hold exactly the bytes the manifest describes. Tensors
 // are read on demand, one at a time, so a model never has to fit in memory.
 //
+// Lifetime: a Model keeps a pointer to the FileSource it was opened from and
+// opens a shard each time it reads from it. The source (and, for SpanFiles,
+// the bytes it points at) must outlive the Model.
+//
 // Thread-safety: const methods may be called from several threads if the
-// FileSource's files allow concurrent ReadAt (the disk and memory ones do).
+// FileSource allows concurrent Open and ReadAt (the disk and memory ones do).
 #pragma once
 
 #include <cstdint>
@@ -29,13 +33,16 @@ struct TensorLocation {
 
 class Model {
  public:
-  // Reads `json_name` from `source` (the model's folder), opens every shard
-  // and checks their sizes against the manifest.
-  static Result<Model> Open(FileSource& source, std::string_view json_name);
+  // Reads `json_name` from `source` (the model's folder), checks it and the
+  // size of every shard against the manifest and `limits`.
+  static Result<Model> Open(FileSource& source, std::string_view json_name, const Limits& limits = {});
   // Same, from JSON text already in memory.
-  static Result<Model> FromText(FileSource& source, std::string json_text, std::string_view json_name);
+  static Result<Model> FromText(FileSource& source, std::string json_text, std::string_view json_name,
+                                const Limits& limits = {});
 
   const ModelFile& file() const { return file_; }
+  // The limits the model was opened with; the writer applies them too.
+  const Limits& limits() const { return limits_; }
   // Every weight in manifest order (groups concatenated), as tfjs sees them.
   const std::vector<TensorLocation>& tensors() const { return tensors_; }
   const WeightEntry& entry(const TensorLocation& t) const { return file_.groups[t.group].weights[t.index]; }
@@ -51,6 +58,7 @@ class Model {
   // threads can read one large weight at once).
   Status ReadStoredPart(const TensorLocation& t, uint64_t offset, std::span<uint8_t> out) const;
   // Decodes a float32 weight to float32 exactly as tfjs's decodeWeights.
+  // (The vector's allocation is bounded by limits().tensor_elements.)
   Status DecodeFloat32(const TensorLocation& t, std::vector<float>* out) const;
 
   Model(Model&&) = default;
@@ -60,8 +68,7 @@ class Model {
  private:
   Model() = default;
   struct Shard {
-    std::string path;
-    std::unique_ptr<RandomAccessFile> file;
+    std::string path;  // as opened (normalized)
     uint64_t start = 0, size = 0;
   };
   struct GroupData {
@@ -69,8 +76,13 @@ class Model {
     uint64_t size = 0;
   };
   Status ReadGroup(size_t group, uint64_t offset, std::span<uint8_t> dst) const;
-  Status Layout(FileSource& source);
+  Status OpenShards(size_t group);
+  Status LayOutGroup(size_t group);
+  Result<uint64_t> StringBytes(size_t group, uint64_t offset, const WeightEntry& e) const;
+  std::string ShardList(size_t group) const;
 
+  FileSource* source_ = nullptr;
+  Limits limits_;
   ModelFile file_;
   std::vector<GroupData> groups_;
   std::vector<TensorLocation> tensors_;

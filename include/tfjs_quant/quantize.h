@@ -60,6 +60,15 @@ void DecodeToFloat32(Encoding enc, const uint8_t* stored, size_t n, double min, 
 void DecodeToInt32(Encoding enc, const uint8_t* stored, size_t n, double min, double scale,
                    int32_t* out);
 
+// Which code the fast kernels above run. kAuto: AVX2 (and F16C for float16)
+// where the CPU has them; kPortable: the plain loops every target runs
+// (WebAssembly included). The bytes are identical either way. A build with
+// TFJS_QUANT_PORTABLE=ON has only the portable loops. Process-wide.
+enum class KernelPath : uint8_t { kAuto, kPortable };
+void SetKernelPath(KernelPath path);
+// "avx2+f16c", "avx2" or "portable": what runs now.
+const char* KernelPathInUse();
+
 // The scalar definitions the fast kernels above must match byte for byte.
 namespace reference {
 FloatRange ScanRange(std::span<const float> x);

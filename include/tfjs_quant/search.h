@@ -120,8 +120,9 @@ struct SearchResult {
   bool all_uint8_holds = false;
 };
 
-// Fails with kInvalidArgument if the budget cannot hold even with every
-// tensor float32 (the message says what float32 measured).
+// Fails with kBudgetUnreachable if the budget cannot hold even with every
+// tensor float32 (the message says what float32 measured); an evaluator's
+// failure comes back as it reported it (kEvaluatorFailed).
 Result<SearchResult> Search(const Model& model, std::span<const SearchTensor> tensors, Evaluator& evaluator,
                             const SearchOptions& options);
 

@@ -21,6 +21,7 @@ enum class Target : uint8_t {
   kUint16,
   kFloat16,
 };
+inline constexpr size_t kNumTargets = static_cast<size_t>(Target::kFloat16) + 1;
 std::string_view TargetName(Target t);
 
 // Python fnmatch.fnmatchcase: whole-name match; * (also across '/'), ?,

@@ -1,38 +1,47 @@
 // SPDX-License-Identifier: Apache-2.0
 // Status and Result<T>: how every fallible call in tfjs-quant reports failure.
 //
-// The library never throws across its API (it must compile to WebAssembly,
-// where exceptions are off by default). A failed call returns a Status whose
-// code says what kind of failure it is and whose message says where: the file,
-// the JSON location, the weight, what was expected and what was found.
+// The library never throws (it is built with -fno-exceptions, as it must be
+// for WebAssembly, where exceptions are off by default). A failed call
+// returns a Status whose code says what kind of failure it is, so that
+// callers branch on the code and never on the text, and whose message says
+// where: the file, the JSON location, the weight, what was expected and what
+// was found. Messages hold no control characters and no unbounded echo of
+// the input (tfjs_quant/text.h).
 #pragma once
 
-#include <cassert>
+#include <optional>
 #include <string>
 #include <utility>
-#include <variant>
 
 namespace tfq {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,  // the caller's options are wrong (flags, patterns)
-  kParseError,       // a JSON file is not valid JSON
-  kFormatError,      // valid JSON/bytes that are not a valid tfjs model
-  kUnsupported,      // a valid model using something we do not handle
-  kNotFound,         // a file the model names is missing
-  kUnsafePath,       // a path that leaves the model's folder
-  kAlreadyExists,    // output would overwrite something
-  kIOError,          // the OS failed a read or write
+  kInvalidArgument,    // the caller's options are wrong (flags, patterns, budget text)
+  kParseError,         // a JSON file is not valid JSON
+  kFormatError,        // valid JSON/bytes that are not a valid tfjs model
+  kUnsupported,        // a valid model using something tfjs (or we) do not handle
+  kNotFound,           // a file the model names is missing
+  kUnsafePath,         // a path that leaves the model's folder, or is not a plain file
+  kAlreadyExists,      // the output would overwrite something (or overlaps the input)
+  kIOError,            // the OS failed a read or write
+  kLimitExceeded,      // the input is larger than a Limits value allows
+  kOutOfMemory,        // an allocation failed
+  kEvaluatorFailed,    // auto: the evaluator is missing, crashed, hung or answered nonsense
+  kBudgetUnreachable,  // auto: the budget cannot hold even with every tensor as stored
+  kMismatch,           // diff: the two models do not hold the same weights
+  kInternal,           // a broken invariant: a bug in tfjs-quant
 };
+inline constexpr int kNumStatusCodes = static_cast<int>(StatusCode::kInternal) + 1;
 
+// "invalid argument", "limit exceeded", ...
 const char* StatusCodeName(StatusCode code);
 
 class [[nodiscard]] Status {
  public:
   Status() = default;
-  Status(StatusCode code, std::string message)
-      : code_(code), message_(std::move(message)) {}
+  Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
   bool ok() const { return code_ == StatusCode::kOk; }
@@ -57,30 +66,46 @@ inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move
 inline Status UnsafePath(std::string m) { return {StatusCode::kUnsafePath, std::move(m)}; }
 inline Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
 inline Status IOError(std::string m) { return {StatusCode::kIOError, std::move(m)}; }
+inline Status LimitExceeded(std::string m) { return {StatusCode::kLimitExceeded, std::move(m)}; }
+inline Status OutOfMemory(std::string m) { return {StatusCode::kOutOfMemory, std::move(m)}; }
+inline Status EvaluatorFailed(std::string m) { return {StatusCode::kEvaluatorFailed, std::move(m)}; }
+inline Status BudgetUnreachable(std::string m) { return {StatusCode::kBudgetUnreachable, std::move(m)}; }
+inline Status Mismatch(std::string m) { return {StatusCode::kMismatch, std::move(m)}; }
+inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
-// Holds either a T or a failed Status.
+namespace detail {
+// Reading the value of a failed Result is a bug in the caller: this prints
+// the status and aborts (there is no exception to throw).
+[[noreturn]] void DieOnFailedResult(const Status& s);
+}  // namespace detail
+
+// Holds either a T or a failed Status. value() on a failed Result aborts:
+// check ok() (or use TFQ_ASSIGN_OR_RETURN) first.
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) {  // NOLINT
-    assert(!std::get<Status>(v_).ok() && "Result from an OK status");
+  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(Status status) : status_(std::move(status)) {  // NOLINT
+    if (status_.ok()) status_ = Status(StatusCode::kInternal, "a Result was made from an OK status");
   }
 
-  bool ok() const { return std::holds_alternative<T>(v_); }
-  const Status& status() const {
-    static const Status kOk;
-    return ok() ? kOk : std::get<Status>(v_);
-  }
-  T& value() & { return std::get<T>(v_); }
-  const T& value() const& { return std::get<T>(v_); }
-  T&& value() && { return std::get<T>(std::move(v_)); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
+  bool ok() const { return value_.has_value(); }
+  const Status& status() const { return status_; }
+  T& value() & { return Checked(); }
+  const T& value() const& { return const_cast<Result*>(this)->Checked(); }
+  T&& value() && { return std::move(Checked()); }
+  T* operator->() { return &Checked(); }
+  const T* operator->() const { return &const_cast<Result*>(this)->Checked(); }
+  T& operator*() & { return Checked(); }
+  const T& operator*() const& { return const_cast<Result*>(this)->Checked(); }
 
  private:
-  std::variant<T, Status> v_;
+  T& Checked() {
+    if (!value_) detail::DieOnFailedResult(status_);
+    return *value_;
+  }
+  std::optional<T> value_;
+  Status status_;  // OK when value_ is set
 };
 
 }  // namespace tfq

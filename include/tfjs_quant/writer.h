@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tfjs_quant/executor.h"
 #include "tfjs_quant/io.h"
 #include "tfjs_quant/model.h"
 #include "tfjs_quant/quantize.h"
@@ -23,9 +24,10 @@ struct WriteOptions {
   uint64_t shard_size_bytes = 4194304;
   // float64 (numpy >= 2, default) or numpy-1 float32 arithmetic (spec 3.3).
   Arithmetic arithmetic = Arithmetic::kFloat64;
-  // Threads for one large tensor's range scan and encoding (bytes are the
-  // same for any count). 1: the caller's thread only.
-  int threads = 1;
+  // Runs a large tensor's range scan and encoding, and batches of small
+  // tensors, in parallel (bytes are the same for any executor). Null: the
+  // caller's thread only. Not owned.
+  Executor* executor = nullptr;
   // Called after each tensor with the input bytes done so far and in all.
   std::function<void(uint64_t done, uint64_t total)> progress;
 };
@@ -46,16 +48,18 @@ struct WriteReport {
   std::vector<std::string> warnings;  // one line each, for the user
 };
 
-// `plan` holds one Target per model.tensors() entry.
+// `plan` holds one Target per model.tensors() entry. More shard files than
+// model.limits().shards is a kLimitExceeded, found before the sink is
+// asked to write anything.
 Result<WriteReport> WriteModel(const Model& model, std::span<const Target> plan, const WriteOptions& options,
                                FileSink& sink);
 
 // One tensor re-encoded as WriteModel would store it: its bytes and its
-// manifest entry (JSON). Lets an evaluator try a tensor in another encoding
+// manifest entry. Lets an evaluator try a tensor in another encoding
 // without writing a model.
 struct EncodedTensor {
   std::vector<uint8_t> bytes;
-  std::string entry_json;
+  WeightEntry entry;
   bool changed = false;  // false: kept as stored (target kKeep, NaN/Inf, empty)
 };
 Result<EncodedTensor> EncodeTensor(const Model& model, size_t tensor_index, Target target,

@@ -34,10 +34,6 @@ double Sqnr(double signal, double noise) {
   return 10.0 * std::log10(signal / noise);
 }
 
-struct Channels {
-  std::vector<double> signal, noise[3];
-};
-
 std::string Fmt(const char* f, double a) {
   char b[64];
   std::snprintf(b, sizeof b, f, a);

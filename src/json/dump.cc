@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "json/json.h"
 
@@ -26,7 +27,10 @@ std::string PythonFloatRepr(double v) {
   }
   size_t e = s.find('e');
   std::string digits = s.substr(0, e);
-  int exp10 = std::stoi(s.substr(e + 1));
+  int exp10 = 0;
+  // to_chars wrote "e+NN" or "e-NN"; from_chars takes no '+'.
+  const char* eb = s.data() + e + 1 + (s[e + 1] == '+');
+  std::from_chars(eb, s.data() + s.size(), exp10);
   digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
   int decpt = exp10 + 1;  // value = 0.DIGITS * 10^decpt
   int n = static_cast<int>(digits.size());
@@ -94,46 +98,64 @@ std::string PythonStringLiteral(std::string_view s) {
 }
 
 namespace {
-void DumpTo(const Json& v, std::string& out) {
+
+void DumpScalar(const Json& v, std::string& out) {
   switch (v.type()) {
-    case Json::value_t::null: out += "null"; break;
     case Json::value_t::boolean: out += v.get<bool>() ? "true" : "false"; break;
     case Json::value_t::number_integer: out += std::to_string(v.get<int64_t>()); break;
     case Json::value_t::number_unsigned: out += std::to_string(v.get<uint64_t>()); break;
     case Json::value_t::number_float: out += PythonFloatRepr(v.get<double>()); break;
     case Json::value_t::string: out += PythonStringLiteral(v.get_ref<const std::string&>()); break;
-    case Json::value_t::array: {
-      out += '[';
-      bool first = true;
-      for (const auto& item : v) {
-        if (!first) out += ", ";
-        first = false;
-        DumpTo(item, out);
-      }
-      out += ']';
-      break;
-    }
-    case Json::value_t::object: {
-      out += '{';
-      bool first = true;
-      for (const auto& [k, item] : v.items()) {
-        if (!first) out += ", ";
-        first = false;
-        out += PythonStringLiteral(k);
-        out += ": ";
-        DumpTo(item, out);
-      }
-      out += '}';
-      break;
-    }
     default: out += "null"; break;
   }
 }
+
 }  // namespace
 
+// With an explicit stack of open containers rather than recursion: the
+// depth of what is dumped is the input's.
 std::string DumpPython(const Json& value) {
+  struct Open {
+    const Json* v;
+    size_t next;
+  };
   std::string out;
-  DumpTo(value, out);
+  std::vector<Open> stack;
+  const Json* v = &value;
+  for (;;) {
+    if (v) {
+      if (v->is_array()) {
+        out += '[';
+        stack.push_back({v, 0});
+      } else if (v->is_object()) {
+        out += '{';
+        stack.push_back({v, 0});
+      } else {
+        DumpScalar(*v, out);
+      }
+      v = nullptr;
+    }
+    if (stack.empty()) break;
+    Open& top = stack.back();
+    const bool is_array = top.v->is_array();
+    const size_t size = is_array ? top.v->get_ref<const Json::array_t&>().size()
+                                 : top.v->get_ref<const Json::object_t&>().size();
+    if (top.next == size) {
+      out += is_array ? ']' : '}';
+      stack.pop_back();
+      continue;
+    }
+    if (top.next > 0) out += ", ";
+    if (is_array) {
+      v = &top.v->get_ref<const Json::array_t&>()[top.next];
+    } else {
+      const auto& member = *(top.v->get_ref<const Json::object_t&>().begin() + static_cast<std::ptrdiff_t>(top.next));
+      out += PythonStringLiteral(member.first);
+      out += ": ";
+      v = &member.second;
+    }
+    ++top.next;
+  }
   return out;
 }
 

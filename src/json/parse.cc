@@ -1,37 +1,97 @@
 // SPDX-License-Identifier: Apache-2.0
 // Strict JSON parsing through nlohmann's SAX interface, so a syntax error
-// becomes a Status with line and column instead of an exception.
+// becomes a Status with line and column instead of an exception, and with
+// our own DOM builder, which keeps only what the caller's Filter asks for.
+// A linear pre-scan bounds the nesting depth and finds NUL bytes (which
+// nlohmann's lexer would take for the end of the input) before the parser
+// runs, so nothing below ever holds more than max_depth frames.
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "json/json.h"
+#include "tfjs_quant/limits.h"
+#include "tfjs_quant/text.h"
 
 namespace tfq::json {
 namespace {
 
-// Forwards every event to nlohmann's DOM builder; keeps the error text itself.
+std::string At(std::string_view text, size_t offset) {
+  size_t line = 1, column = 1;
+  offset = std::min(offset, text.size());
+  for (size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+// NUL bytes and nesting depth, in one pass that knows where strings are.
+Status PreScan(std::string_view text, std::string_view label, uint64_t max_depth) {
+  uint64_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\0') {
+      return ParseError(std::string(label) + ": invalid JSON at " + At(text, i) +
+                        ": a NUL byte (JSON text cannot hold one)");
+    }
+    if (in_string) {
+      if (c == '\\') {
+        if (i + 1 < text.size() && text[i + 1] != '\0') ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) {
+        return LimitExceeded(std::string(label) + ": " + At(text, i) + ": arrays and objects nested deeper than " +
+                             std::to_string(max_depth) + " levels exceed " + LimitText("json_depth", max_depth));
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return Status::Ok();
+}
+
+// Builds the kept parts of the document; the SAX events arrive in document
+// order, so one stack of open containers is all the state there is.
 class Builder {
  public:
-  explicit Builder(Json& root) : dom_(root, /*allow_exceptions=*/false) {}
+  Builder(Json* root, const Filter* filter) : root_(root), filter_(filter) {}
   using number_integer_t = Json::number_integer_t;
   using number_unsigned_t = Json::number_unsigned_t;
   using number_float_t = Json::number_float_t;
   using string_t = Json::string_t;
   using binary_t = Json::binary_t;
 
-  bool null() { return dom_.null(); }
-  bool boolean(bool v) { return dom_.boolean(v); }
-  bool number_integer(number_integer_t v) { return dom_.number_integer(v); }
-  bool number_unsigned(number_unsigned_t v) { return dom_.number_unsigned(v); }
-  bool number_float(number_float_t v, const string_t& s) { return dom_.number_float(v, s); }
-  bool string(string_t& v) { return dom_.string(v); }
-  bool binary(binary_t& v) { return dom_.binary(v); }
-  bool start_object(std::size_t n) { return dom_.start_object(n); }
-  bool key(string_t& v) { return dom_.key(v); }
-  bool end_object() { return dom_.end_object(); }
-  bool start_array(std::size_t n) { return dom_.start_array(n); }
-  bool end_array() { return dom_.end_array(); }
-  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) {
+  bool null() { return Value(Json(nullptr)); }
+  bool boolean(bool v) { return Value(Json(v)); }
+  bool number_integer(number_integer_t v) { return Value(Json(v)); }
+  bool number_unsigned(number_unsigned_t v) { return Value(Json(v)); }
+  bool number_float(number_float_t v, const string_t&) { return Value(Json(v)); }
+  bool string(string_t& v) { return Value(Json(std::move(v))); }
+  bool binary(binary_t&) { return false; }  // not produced by the JSON lexer
+  bool start_object(std::size_t) { return Open(Json::object()); }
+  bool start_array(std::size_t) { return Open(Json::array()); }
+  bool end_object() { return Close(); }
+  bool end_array() { return Close(); }
+  bool key(string_t& k) {
+    const Frame& parent = stack_.back();
+    if (!parent.value) return true;
+    key_tag_ = ChildTag(parent.tag, std::string_view(k));
+    key_ = std::move(k);
+    return true;
+  }
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::json::exception& ex) {
     error_ = ex.what();
     position_ = position;
     return false;
@@ -40,35 +100,81 @@ class Builder {
   size_t position() const { return position_; }
 
  private:
-  nlohmann::detail::json_sax_dom_parser<Json> dom_;
+  struct Frame {
+    Json* value;  // null: dropped
+    int tag;
+  };
+
+  int ChildTag(int parent, std::optional<std::string_view> key) const {
+    if (parent == Filter::kKeepAll || !filter_ || !filter_->child) return Filter::kKeepAll;
+    return filter_->child(parent, key);
+  }
+
+  // Places `v` where the next value goes; null if it is dropped.
+  Json* Place(Json&& v) {
+    if (stack_.empty()) {
+      *root_ = std::move(v);
+      return root_;
+    }
+    const Frame& parent = stack_.back();
+    if (!parent.value) return nullptr;
+    if (parent.value->is_object()) {
+      if (key_tag_ == Filter::kDrop) return nullptr;
+      Json& slot = (*parent.value)[key_];  // a repeated key keeps its last value
+      slot = std::move(v);
+      return &slot;
+    }
+    if (ChildTag(parent.tag, std::nullopt) == Filter::kDrop) return nullptr;
+    parent.value->push_back(std::move(v));
+    return &parent.value->back();
+  }
+
+  int TagOfNext() const {
+    if (stack_.empty()) return filter_ ? filter_->root : Filter::kKeepAll;
+    const Frame& parent = stack_.back();
+    if (!parent.value) return Filter::kDrop;
+    return parent.value->is_object() ? key_tag_ : ChildTag(parent.tag, std::nullopt);
+  }
+
+  bool Value(Json&& v) {
+    Place(std::move(v));
+    return true;
+  }
+  bool Open(Json&& container) {
+    const int tag = TagOfNext();
+    Json* placed = tag == Filter::kDrop ? nullptr : Place(std::move(container));
+    stack_.push_back({placed, placed ? tag : Filter::kDrop});
+    return true;
+  }
+  bool Close() {
+    stack_.pop_back();
+    return true;
+  }
+
+  Json* root_;
+  const Filter* filter_;
+  std::vector<Frame> stack_;
+  std::string key_;
+  int key_tag_ = Filter::kKeepAll;
   std::string error_;
   size_t position_ = 0;
 };
 
 }  // namespace
 
-Result<Json> Parse(std::string_view text, std::string_view label) {
+Result<Json> Parse(std::string_view text, std::string_view label, const ParseOptions& options) {
+  TFQ_RETURN_IF_ERROR(PreScan(text, label, options.max_depth));
   Json root;
-  Builder builder(root);
-  bool ok = Json::sax_parse(text.begin(), text.end(), &builder);
-  if (!ok) {
+  Builder builder(&root, options.filter);
+  if (!Json::sax_parse(text.begin(), text.end(), &builder)) {
     // nlohmann's text is "[json.exception.parse_error.101] parse error at
     // line 2, column 5: syntax error while parsing ..." for syntax errors, but
     // has no position for others (a number too large for a double). Compute
     // the line and column from the byte offset ourselves, always.
     std::string e = builder.error();
-    if (auto p = e.find("] "); p != std::string::npos && e.front() == '[') e = e.substr(p + 2);
+    if (auto p = e.find("] "); p != std::string::npos && !e.empty() && e.front() == '[') e = e.substr(p + 2);
     if (auto p = e.find(": "); e.rfind("parse error at line", 0) == 0 && p != std::string::npos) e = e.substr(p + 2);
     const size_t offset = std::min(builder.position(), text.size());
-    size_t line = 1, column = 1;
-    for (size_t i = 0; i + 1 < offset; ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
     // Python's json.dump writes NaN and Infinity bare; say so plainly.
     const size_t from = offset >= 2 ? offset - 2 : 0;
     const std::string_view near = text.substr(from, 12);
@@ -76,8 +182,10 @@ Result<Json> Parse(std::string_view text, std::string_view label) {
       e = "NaN and Infinity are not JSON (Python's json.dump writes them for non-finite values); tfjs cannot "
           "load this file either";
     }
-    return ParseError(std::string(label) + ": invalid JSON at line " + std::to_string(line) + ", column " +
-                      std::to_string(column) + ": " + e);
+    // nlohmann quotes the offending token; it may be long or hold bytes a
+    // terminal would act on.
+    return ParseError(std::string(label) + ": invalid JSON at " + At(text, offset > 0 ? offset - 1 : 0) + ": " +
+                      Printable(e, 300));
   }
   return root;
 }
@@ -93,14 +201,15 @@ size_t SkipWs(std::string_view t, size_t i) {
 size_t SkipString(std::string_view t, size_t i) {
   ++i;
   while (i < t.size() && t[i] != '"') i += (t[i] == '\\') ? 2 : 1;
-  return i + 1;
+  return std::min(i + 1, t.size());
 }
 
 // Returns the index just past the JSON value starting at t[i].
 size_t SkipValue(std::string_view t, size_t i) {
+  if (i >= t.size()) return i;
   if (t[i] == '"') return SkipString(t, i);
   if (t[i] == '{' || t[i] == '[') {
-    int depth = 0;
+    size_t depth = 0;
     while (i < t.size()) {
       char c = t[i];
       if (c == '"') {
@@ -157,7 +266,17 @@ std::string Describe(const Json& v) {
   switch (v.type()) {
     case Json::value_t::null: return "null";
     case Json::value_t::boolean: return std::string("the boolean ") + (v.get<bool>() ? "true" : "false");
-    case Json::value_t::string: return "the string " + DumpPython(v);
+    case Json::value_t::string: {
+      // Show at most 64 bytes (cut at a character boundary) and the size.
+      constexpr size_t kShow = 64;
+      const std::string& s = v.get_ref<const std::string&>();
+      if (s.size() <= kShow) return "the string " + PythonStringLiteral(s);
+      size_t cut = kShow;
+      while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+      std::string lit = PythonStringLiteral(std::string_view(s).substr(0, cut));
+      lit.pop_back();  // the closing quote
+      return "the string " + lit + "...\" (" + Bytes(s.size()) + ")";
+    }
     case Json::value_t::number_integer:
     case Json::value_t::number_unsigned:
     case Json::value_t::number_float: return "the number " + v.dump();

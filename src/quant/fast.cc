@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // The fast kernels. Each computes exactly what its tfq::reference twin does
 // (tests/kernels_test.cc compares them byte for byte), written as
-// branch-free loops over independent lanes that GCC vectorizes; every
-// function is also compiled for AVX2 (target_clones: picked at load time on
-// CPUs that have it, the baseline x86-64 code elsewhere). Exactness rests on:
+// branch-free loops over independent lanes that the compiler vectorizes.
+// On x86-64 each loop body is compiled twice, for the baseline and for AVX2
+// (with F16C for float16), and the AVX2 one is called when the CPU has it,
+// unless SetKernelPath(kPortable) asks for the baseline: that is the code
+// every other target, WebAssembly included, runs, so it is tested on this
+// machine too. TFJS_QUANT_PORTABLE=ON builds only the baseline. Exactness
+// rests on:
 // - no fused multiply-add (-ffp-contract=off, and "avx2" does not enable FMA);
 // - round-half-even of a non-negative double t < 2^52 as (t + 2^52) - 2^52
 //   (and of a float t < 2^23 as (t + 2^23) - 2^23), which is what nearbyint
@@ -11,30 +15,37 @@
 // - min/max by "v < m ? v : m", which is how minps/maxps treat NaN and
 //   equal values, with the one case lanes could change (an extreme that is
 //   a signed zero) redone by the reference.
+#include <atomic>
 #include <bit>
 #include <cstring>
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#endif
-
 #include "tfjs_quant/quantize.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define TFQ_CLONES __attribute__((target_clones("avx2", "default")))
+#if !defined(TFJS_QUANT_PORTABLE) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define TFQ_X86 1
+#include <immintrin.h>
+#define TFQ_AVX2 __attribute__((target("avx2")))
 #else
-#define TFQ_CLONES
+#define TFQ_X86 0
 #endif
+// The loop bodies: inlined into both the baseline and the AVX2 function.
+#define TFQ_BODY __attribute__((always_inline)) inline
 
 namespace tfq {
 namespace {
 
 constexpr size_t kLanes = 16;
 
-#if defined(__x86_64__) && defined(__GNUC__)
-bool HasF16c() {
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
-  return has;
+std::atomic<bool> g_portable{false};
+
+#if TFQ_X86
+bool UseAvx2() {
+  static const bool cpu = __builtin_cpu_supports("avx2");
+  return cpu && !g_portable.load(std::memory_order_relaxed);
+}
+bool UseF16c() {
+  static const bool cpu = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+  return cpu && !g_portable.load(std::memory_order_relaxed);
 }
 #endif
 
@@ -42,7 +53,19 @@ static_assert(std::endian::native == std::endian::little, "the kernels store lit
 
 }  // namespace
 
-TFQ_CLONES FloatRange ScanRange(std::span<const float> x) {
+void SetKernelPath(KernelPath path) { g_portable.store(path == KernelPath::kPortable, std::memory_order_relaxed); }
+
+const char* KernelPathInUse() {
+#if TFQ_X86
+  if (UseF16c()) return "avx2+f16c";
+  if (UseAvx2()) return "avx2";
+#endif
+  return "portable";
+}
+
+namespace {
+
+TFQ_BODY FloatRange ScanRangeBody(std::span<const float> x) {
   const size_t n = x.size();
   const float* p = x.data();
   float lo[kLanes], hi[kLanes];
@@ -93,10 +116,24 @@ TFQ_CLONES FloatRange ScanRange(std::span<const float> x) {
   return r;
 }
 
+FloatRange ScanRangePlain(std::span<const float> x) { return ScanRangeBody(x); }
+#if TFQ_X86
+TFQ_AVX2 FloatRange ScanRangeAvx2(std::span<const float> x) { return ScanRangeBody(x); }
+#endif
+
+}  // namespace
+
+FloatRange ScanRange(std::span<const float> x) {
+#if TFQ_X86
+  if (UseAvx2()) return ScanRangeAvx2(x);
+#endif
+  return ScanRangePlain(x);
+}
+
 namespace {
 
 template <typename Code>
-TFQ_CLONES void AffineF64(const float* x, size_t n, double lo, double hi, double scale, uint8_t* out) {
+TFQ_BODY void AffineF64Body(const float* x, size_t n, double lo, double hi, double scale, uint8_t* out) {
   constexpr double kRound = 4503599627370496.0;  // 2^52
   for (size_t i = 0; i < n; ++i) {
     double v = x[i];
@@ -110,7 +147,7 @@ TFQ_CLONES void AffineF64(const float* x, size_t n, double lo, double hi, double
 }
 
 template <typename Code>
-TFQ_CLONES void AffineF32(const float* x, size_t n, float lo, float hi, float scale, uint8_t* out) {
+TFQ_BODY void AffineF32Body(const float* x, size_t n, float lo, float hi, float scale, uint8_t* out) {
   constexpr float kRound = 8388608.0f;  // 2^23
   for (size_t i = 0; i < n; ++i) {
     float v = x[i];
@@ -121,6 +158,40 @@ TFQ_CLONES void AffineF32(const float* x, size_t n, float lo, float hi, float sc
     const Code c = static_cast<Code>(static_cast<int32_t>(q));
     std::memcpy(out + i * sizeof(Code), &c, sizeof(Code));
   }
+}
+
+template <typename Code>
+void AffineF64Plain(const float* x, size_t n, double lo, double hi, double scale, uint8_t* out) {
+  AffineF64Body<Code>(x, n, lo, hi, scale, out);
+}
+template <typename Code>
+void AffineF32Plain(const float* x, size_t n, float lo, float hi, float scale, uint8_t* out) {
+  AffineF32Body<Code>(x, n, lo, hi, scale, out);
+}
+#if TFQ_X86
+template <typename Code>
+TFQ_AVX2 void AffineF64Avx2(const float* x, size_t n, double lo, double hi, double scale, uint8_t* out) {
+  AffineF64Body<Code>(x, n, lo, hi, scale, out);
+}
+template <typename Code>
+TFQ_AVX2 void AffineF32Avx2(const float* x, size_t n, float lo, float hi, float scale, uint8_t* out) {
+  AffineF32Body<Code>(x, n, lo, hi, scale, out);
+}
+#endif
+
+template <typename Code>
+void AffineF64(const float* x, size_t n, double lo, double hi, double scale, uint8_t* out) {
+#if TFQ_X86
+  if (UseAvx2()) return AffineF64Avx2<Code>(x, n, lo, hi, scale, out);
+#endif
+  AffineF64Plain<Code>(x, n, lo, hi, scale, out);
+}
+template <typename Code>
+void AffineF32(const float* x, size_t n, float lo, float hi, float scale, uint8_t* out) {
+#if TFQ_X86
+  if (UseAvx2()) return AffineF32Avx2<Code>(x, n, lo, hi, scale, out);
+#endif
+  AffineF32Plain<Code>(x, n, lo, hi, scale, out);
 }
 
 }  // namespace
@@ -166,8 +237,10 @@ inline uint16_t HalfBits(uint32_t f) {
   norm += (nrem > 0x1000u) | ((nrem == 0x1000u) & (norm & 1u));
   // Subnormal halves (and zero): |x| in units of 2^-24, rounded half to
   // even. The scaling by a power of two is exact and the result is below
-  // 1024, so float arithmetic gives it exactly (and 2^-25 ties to 0).
-  const float t = std::bit_cast<float>(a) * 16777216.0f;  // 2^24
+  // 1024, so float arithmetic gives it exactly (and 2^-25 ties to 0). Lanes
+  // that are not subnormal halves scale 0 instead: |x| >= 2^-14 would give
+  // a float too large to convert to int32.
+  const float t = std::bit_cast<float>(a & Mask(a < 0x38800000u)) * 16777216.0f;  // 2^24
   const uint32_t sub = static_cast<uint32_t>(static_cast<int32_t>((t + 8388608.0f) - 8388608.0f));
   // NaN keeps its top payload bits and stays NaN; Inf and overflow give Inf.
   uint32_t nanm = (a & 0x7fffffu) >> 13;
@@ -210,7 +283,7 @@ void DecodeHalfScalar(const uint8_t* stored, size_t n, float* out) {
   }
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if TFQ_X86
 // F16C converts with IEEE round-to-nearest-even, overflow to Inf and
 // gradual underflow: numpy's astype, except that it quiets NaNs. Blocks
 // holding a NaN are redone by the scalar converter.
@@ -243,7 +316,7 @@ __attribute__((target("avx2,f16c"))) void DecodeHalfF16c(const uint8_t* stored, 
 #endif
 
 template <typename Code>
-TFQ_CLONES void DecodeAffine(const uint8_t* stored, size_t n, double min, double scale, float* out) {
+TFQ_BODY void DecodeAffineBody(const uint8_t* stored, size_t n, double min, double scale, float* out) {
   // Codes may sit at any byte offset in a shard: read them with memcpy.
   for (size_t i = 0; i < n; ++i) {
     Code c;
@@ -252,9 +325,28 @@ TFQ_CLONES void DecodeAffine(const uint8_t* stored, size_t n, double min, double
   }
 }
 
+template <typename Code>
+void DecodeAffinePlain(const uint8_t* stored, size_t n, double min, double scale, float* out) {
+  DecodeAffineBody<Code>(stored, n, min, scale, out);
+}
+#if TFQ_X86
+template <typename Code>
+TFQ_AVX2 void DecodeAffineAvx2(const uint8_t* stored, size_t n, double min, double scale, float* out) {
+  DecodeAffineBody<Code>(stored, n, min, scale, out);
+}
+#endif
+
+template <typename Code>
+void DecodeAffine(const uint8_t* stored, size_t n, double min, double scale, float* out) {
+#if TFQ_X86
+  if (UseAvx2()) return DecodeAffineAvx2<Code>(stored, n, min, scale, out);
+#endif
+  DecodeAffinePlain<Code>(stored, n, min, scale, out);
+}
+
 void DecodeHalf(const uint8_t* stored, size_t n, float* out) {
-#if defined(__x86_64__) && defined(__GNUC__)
-  if (HasF16c()) return DecodeHalfF16c(stored, n, out);
+#if TFQ_X86
+  if (UseF16c()) return DecodeHalfF16c(stored, n, out);
 #endif
   DecodeHalfScalar(stored, n, out);
 }
@@ -262,8 +354,8 @@ void DecodeHalf(const uint8_t* stored, size_t n, float* out) {
 }  // namespace
 
 void QuantizeFloat16(std::span<const float> x, uint8_t* out) {
-#if defined(__x86_64__) && defined(__GNUC__)
-  if (HasF16c()) return EncodeHalfF16c(x.data(), x.size(), out);
+#if TFQ_X86
+  if (UseF16c()) return EncodeHalfF16c(x.data(), x.size(), out);
 #endif
   EncodeHalfScalar(x.data(), x.size(), out);
 }

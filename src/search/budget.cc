@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tfjs_quant/budget.h"
 
+#include "tfjs_quant/text.h"
+
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -31,20 +33,20 @@ Result<Condition> ParseCondition(const std::string& part, const std::string& who
       " (expected METRIC OP NUMBER, e.g. 'sqnr>=30', 'cosine>=0.999', 'maxabs<=0.01', 'top1>=0.99', "
       "'score>=0.95'; OP is >=, >, <= or <)";
   size_t op = part.find_first_of("<>=");
-  if (op == std::string::npos) return InvalidArgument("--budget '" + whole + "': no comparison in '" + part + "'" + accepted);
+  if (op == std::string::npos) return InvalidArgument("budget " + Quoted(whole) + ": no comparison in " + Quoted(part) + accepted);
   std::string name = Trim(part.substr(0, op));
   for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   Condition c;
   const Known* k = nullptr;
   for (const auto& kn : kKnown)
     if (name == kn.name) k = &kn;
-  if (!k) return InvalidArgument("--budget '" + whole + "': unknown metric '" + name + "'" + accepted);
+  if (!k) return InvalidArgument("budget " + Quoted(whole) + ": unknown metric " + Quoted(name) + accepted);
   c.metric = k->kind;
   std::string rest = part.substr(op);
   std::string ops;
   if (rest.rfind(">=", 0) == 0 || rest.rfind("<=", 0) == 0) ops = rest.substr(0, 2);
   else if (rest[0] == '>' || rest[0] == '<') ops = rest.substr(0, 1);
-  else return InvalidArgument("--budget '" + whole + "': '" + rest.substr(0, 2) + "' is not a comparison" + accepted);
+  else return InvalidArgument("budget " + Quoted(whole) + ": " + Quoted(rest.substr(0, 2)) + " is not a comparison" + accepted);
   c.at_least = ops[0] == '>';
   c.strict = ops.size() == 1;
   std::string num = Trim(rest.substr(ops.size()));
@@ -52,12 +54,12 @@ Result<Condition> ParseCondition(const std::string& part, const std::string& who
   const char* e = b + num.size();
   auto [ptr, ec] = std::from_chars(b, e, c.value);
   if (num.empty() || ec != std::errc() || ptr != e || !std::isfinite(c.value)) {
-    return InvalidArgument("--budget '" + whole + "': '" + num + "' is not a number" + accepted);
+    return InvalidArgument("budget " + Quoted(whole) + ": " + Quoted(num) + " is not a number" + accepted);
   }
   // A bound in the direction that only gets easier with less precision would
   // make the search meaningless ("sqnr<=30": all-uint8 is not the goal).
   if (c.metric != MetricKind::kScore && c.at_least != k->higher_is_better) {
-    return InvalidArgument("--budget '" + whole + "': " + name + " must be bounded from " +
+    return InvalidArgument("budget " + Quoted(whole) + ": " + std::string(k->name) + " must be bounded from " +
                            (k->higher_is_better ? "below (" + name + ">=...)" : "above (" + name + "<=...)"));
   }
   return c;
@@ -85,20 +87,20 @@ bool Budget::uses_reference() const {
 Result<Budget> ParseBudget(std::string_view text) {
   Budget b;
   b.text = Trim(text);
-  if (b.text.empty()) return InvalidArgument("--budget is empty (e.g. --budget 'sqnr>=30')");
+  if (b.text.empty()) return InvalidArgument("the budget is empty (e.g. 'sqnr>=30')");
   size_t start = 0;
   while (start <= b.text.size()) {
     size_t comma = b.text.find(',', start);
     std::string part = Trim(b.text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-    if (part.empty()) return InvalidArgument("--budget '" + b.text + "': empty condition between commas");
+    if (part.empty()) return InvalidArgument("budget " + Quoted(b.text) + ": empty condition between commas");
     TFQ_ASSIGN_OR_RETURN(Condition c, ParseCondition(part, b.text));
     b.conditions.push_back(c);
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
   if (b.uses_score() && b.uses_reference()) {
-    return InvalidArgument("--budget '" + b.text +
-                           "': 'score' comes from --eval-cmd and cannot be combined with sqnr/cosine/maxabs/top1");
+    return InvalidArgument("budget " + Quoted(b.text) +
+                           ": 'score' comes from --eval-cmd and cannot be combined with sqnr/cosine/maxabs/top1");
   }
   return b;
 }
@@ -131,7 +133,7 @@ bool Holds(const Budget& b, const Metrics& m) {
 std::string DescribeMetrics(const Budget& b, const Metrics& m) {
   std::string out;
   char buf[64];
-  bool seen[5] = {};
+  bool seen[kNumMetrics] = {};
   for (const auto& c : b.conditions) {
     auto i = static_cast<size_t>(c.metric);
     if (seen[i]) continue;

@@ -10,6 +10,7 @@
 #include <numeric>
 
 #include "tfjs_quant/search.h"
+#include "tfjs_quant/text.h"
 
 namespace tfq {
 namespace {
@@ -411,11 +412,11 @@ Result<SearchResult> Searcher::Run() {
   if (budget.uses_score()) {
     TFQ_ASSIGN_OR_RETURN(Measurement m0, Measure(Uniform(Target::kKeep), true));
     exact = Summarize(m0);
-    if (!exact.score) return InvalidArgument("the evaluator gave no score for the float32 model");
+    if (!exact.score) return EvaluatorFailed("the evaluator gave no score for the float32 model");
     score0_ = *exact.score;
   }
   if (!Holds(budget, exact)) {
-    return InvalidArgument("the budget '" + budget.text + "' cannot be met: with every tensor float32 (as stored) " +
+    return BudgetUnreachable("the budget " + Quoted(budget.text) + " cannot be met: with every tensor float32 (as stored) " +
                            (budget.uses_score() ? "the model measures " + DescribeMetrics(budget, exact)
                                                 : "the outputs are exact (" + DescribeMetrics(budget, exact) + ")") +
                            ", and no quantized model can do better");

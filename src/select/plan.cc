@@ -4,6 +4,7 @@
 #include <array>
 
 #include "tfjs_quant/select.h"
+#include "tfjs_quant/text.h"
 
 namespace tfq {
 
@@ -48,9 +49,9 @@ Result<std::vector<Target>> Plan(const Model& model, const Selection& sel) {
       for (const auto& p : r.rule->patterns) {
         if (!GlobMatch(p, e.name)) continue;
         if (chosen && chosen->target != r.target) {
-          return InvalidArgument("weight '" + e.name + "' is matched by " + chosen->flag + " pattern '" +
-                                 chosen_pattern + "' and by " + r.flag + " pattern '" + p +
-                                 "'; a weight may be given only one quantization dtype");
+          return InvalidArgument("weight " + Quoted(e.name) + " is matched by " + chosen->flag + " pattern " +
+                                 Quoted(chosen_pattern) + " and by " + r.flag + " pattern " + Quoted(p) +
+                                 "; a weight may be given only one quantization dtype");
         }
         chosen = &r;
         chosen_pattern = p;

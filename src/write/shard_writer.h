@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -16,8 +17,10 @@ namespace tfq {
 
 class ShardWriter {
  public:
-  // group_number is 1-based, as in the file names.
-  ShardWriter(FileSink& sink, size_t group_number, uint64_t shard_size);
+  // group_number is 1-based, as in the file names. `files_left` counts down
+  // the shard files the whole model may still write (of `max_files`); at 0
+  // another shard is a kLimitExceeded.
+  ShardWriter(FileSink& sink, size_t group_number, uint64_t shard_size, uint64_t* files_left, uint64_t max_files);
 
   Status Append(std::span<const uint8_t> bytes);
   // Writes the last shard. If `max_last` > 0 the final piece is split so that
@@ -25,22 +28,26 @@ class ShardWriter {
   // Renames the shards to group<G>-shard<S>of<N>.bin and returns their names.
   Result<std::vector<std::string>> Finish(uint64_t max_last);
 
-  uint64_t bytes_written() const { return total_; }
   // Sizes of the shards written so far (all but the buffered one).
   const std::vector<uint64_t>& sizes() const { return sizes_; }
-  uint64_t pending() const { return buffer_.size(); }
+  uint64_t pending() const { return len_; }
 
  private:
   Status Flush(size_t n);
   Status WriteShard(std::span<const uint8_t> bytes);
+  Status Reserve(size_t n);
 
   FileSink& sink_;
   size_t group_;
   uint64_t shard_size_;
-  std::vector<uint8_t> buffer_;
+  uint64_t* files_left_;
+  uint64_t max_files_;
+  // The pending bytes of the current shard; grows as needed up to the shard
+  // size (which may be far larger than the model).
+  std::unique_ptr<uint8_t[]> buffer_;
+  size_t capacity_ = 0, len_ = 0;
   std::vector<std::string> temp_names_;
   std::vector<uint64_t> sizes_;
-  uint64_t total_ = 0;
 };
 
 }  // namespace tfq

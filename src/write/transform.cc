@@ -4,7 +4,7 @@
 #include <bit>
 #include <cstring>
 
-#include "json/json.h"
+#include "tfjs_quant/text.h"
 #include "write/parallel.h"
 
 namespace tfq {
@@ -16,12 +16,12 @@ namespace {
 
 // ScanRange over pieces on several threads, merged in order: the earlier
 // piece wins on equal values, as the sequential scan keeps the first seen.
-FloatRange ParallelScanRange(std::span<const float> x, int threads) {
-  const size_t pieces = PieceCount(x.size(), threads);
+FloatRange ParallelScanRange(std::span<const float> x, Executor* ex) {
+  const size_t pieces = PieceCount(x.size(), ex);
   if (pieces == 1) return ScanRange(x);
   std::vector<FloatRange> part(pieces);
   std::vector<size_t> values(pieces, 0);  // pieces left empty by rounding keep 0
-  ParallelFor(x.size(), threads, [&](size_t k, size_t b, size_t e) {
+  ParallelFor(x.size(), ex, [&](size_t k, size_t b, size_t e) {
     part[k] = ScanRange(x.subspan(b, e - b));
     values[k] = (e - b) - part[k].nan_count;
   });
@@ -45,6 +45,10 @@ FloatRange ParallelScanRange(std::span<const float> x, int threads) {
 
 }  // namespace
 
+Status NoMemoryFor(const WeightEntry& e, uint64_t bytes) {
+  return OutOfMemory("cannot allocate " + Bytes(bytes) + " for weight " + Quoted(e.name));
+}
+
 Status TransformTensor(const Model& model, const TensorLocation& t, Target target, const WriteOptions& options,
                        Transformed* out) {
   const WeightEntry& e = model.entry(t);
@@ -60,15 +64,18 @@ Status TransformTensor(const Model& model, const TensorLocation& t, Target targe
     // A large one is read in pieces by several threads (the copy out of the
     // page cache is most of the work).
     float* f = out->floats.Resize(e.num_elements);
+    if (!f && e.num_elements > 0) return NoMemoryFor(e, t.byte_size);
     std::span<uint8_t> dst(reinterpret_cast<uint8_t*>(f), t.byte_size);
-    std::vector<Status> parts(PieceCount(e.num_elements, options.threads));
-    ParallelFor(e.num_elements, options.threads, [&](size_t k, size_t b, size_t end) {
+    std::vector<Status> parts(PieceCount(e.num_elements, options.executor));
+    ParallelFor(e.num_elements, options.executor, [&](size_t k, size_t b, size_t end) {
       parts[k] = model.ReadStoredPart(t, b * 4, dst.subspan(b * 4, (end - b) * 4));
     });
     for (const Status& s : parts) TFQ_RETURN_IF_ERROR(s);
     stored = dst;
   } else {
-    std::span<uint8_t> dst(out->stored.Resize(t.byte_size), t.byte_size);
+    uint8_t* p = out->stored.Resize(t.byte_size);
+    if (!p && t.byte_size > 0) return NoMemoryFor(e, t.byte_size);
+    std::span<uint8_t> dst(p, t.byte_size);
     TFQ_RETURN_IF_ERROR(model.ReadStored(t, dst));
     stored = dst;
   }
@@ -78,11 +85,13 @@ Status TransformTensor(const Model& model, const TensorLocation& t, Target targe
   if (target == Target::kRaw) {
     if (!e.quantization) return Status::Ok();
     const auto& q = *e.quantization;
+    uint8_t* coded = out->coded.Resize(e.num_elements * 4);
+    if (!coded && e.num_elements > 0) return NoMemoryFor(e, e.num_elements * 4);
     if (e.dtype == DType::kInt32) {
-      int32_t* v = reinterpret_cast<int32_t*>(out->coded.Resize(e.num_elements * 4));
+      int32_t* v = reinterpret_cast<int32_t*>(coded);
       DecodeToInt32(q.dtype, stored.data(), e.num_elements, q.min, q.scale, v);
     } else {
-      float* v = reinterpret_cast<float*>(out->coded.Resize(e.num_elements * 4));
+      float* v = reinterpret_cast<float*>(coded);
       DecodeToFloat32(q.dtype, stored.data(), e.num_elements, q.min, q.scale, v);
     }
     out->bytes = out->coded.bytes();
@@ -103,12 +112,13 @@ Status TransformTensor(const Model& model, const TensorLocation& t, Target targe
     x = std::span<const float>(out->floats.data(), e.num_elements);
   } else {
     float* f = out->floats.Resize(e.num_elements);
+    if (!f && e.num_elements > 0) return NoMemoryFor(e, e.num_elements * 4);
     const auto& sq = e.quantization;
     DecodeToFloat32(e.encoding(), stored.data(), e.num_elements, sq ? sq->min : 0, sq ? sq->scale : 1, f);
     x = std::span<const float>(f, e.num_elements);
   }
-  const int threads = options.threads;
-  FloatRange r = ParallelScanRange(x, threads);
+  Executor* const ex = options.executor;
+  FloatRange r = ParallelScanRange(x, ex);
   if (!r.finite()) {
     // The converter would write "min": NaN, which tfjs cannot parse; we keep
     // the tensor as stored and let the caller warn.
@@ -120,12 +130,13 @@ Status TransformTensor(const Model& model, const TensorLocation& t, Target targe
   q.dtype = enc;
   const size_t width = EncodingElementBytes(enc);
   uint8_t* coded = out->coded.Resize(e.num_elements * width);
+  if (!coded && e.num_elements > 0) return NoMemoryFor(e, e.num_elements * width);
   if (enc == Encoding::kFloat16) {
-    ParallelFor(x.size(), threads,
+    ParallelFor(x.size(), ex,
                 [&](size_t, size_t b, size_t end) { QuantizeFloat16(x.subspan(b, end - b), coded + b * 2); });
   } else {
     AffineParams p = ComputeAffineParams(r.min, r.max, enc == Encoding::kUint8 ? 255 : 65535);
-    ParallelFor(x.size(), threads, [&](size_t, size_t b, size_t end) {
+    ParallelFor(x.size(), ex, [&](size_t, size_t b, size_t end) {
       QuantizeAffine(x.subspan(b, end - b), p, enc, options.arithmetic, coded + b * width);
     });
     q.min = p.min;
@@ -137,22 +148,10 @@ Status TransformTensor(const Model& model, const TensorLocation& t, Target targe
   return Status::Ok();
 }
 
-std::string RewriteEntryJson(const WeightEntry& e, const std::optional<Quantization>& q) {
-  auto parsed = json::Parse(e.json, "entry");
-  json::Json obj = parsed.ok() ? std::move(parsed).value() : json::Json::object();
-  if (!q) {
-    obj.erase("quantization");
-    return json::DumpPython(obj);
-  }
-  json::Json qj = json::Json::object();
-  qj["dtype"] = std::string(EncodingName(q->dtype));
-  if (q->dtype != Encoding::kFloat16) {
-    qj["min"] = q->min;
-    qj["scale"] = q->scale;
-  }
-  qj["original_dtype"] = "float32";
-  obj["quantization"] = std::move(qj);  // replaces in place, or appends after dtype
-  return json::DumpPython(obj);
+WeightEntry TransformedEntry(const WeightEntry& e, const Transformed& tr) {
+  WeightEntry out = e;
+  if (tr.changed) SetQuantization(out, tr.quantization);
+  return out;
 }
 
 }  // namespace tfq

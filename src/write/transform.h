@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <optional>
 #include <span>
 #include <vector>
@@ -16,13 +17,18 @@
 namespace tfq {
 
 // A buffer that grows without zero-filling and is reused from tensor to
-// tensor: the writer touches each byte once, not three times.
+// tensor: the writer touches each byte once, not three times. Resize
+// returns null when memory runs out (the core has no exceptions to throw):
+// the caller turns that into kOutOfMemory.
 template <typename T>
 class Scratch {
  public:
   T* Resize(size_t n) {
     if (n > capacity_) {
-      data_.reset(new T[n]);  // default-initialized: no memset
+      data_.reset();
+      capacity_ = size_ = 0;
+      data_.reset(new (std::nothrow) T[n]);  // default-initialized: no memset
+      if (!data_) return nullptr;
       capacity_ = n;
     }
     size_ = n;
@@ -39,7 +45,7 @@ class Scratch {
 
 struct Transformed {
   std::span<const uint8_t> bytes;             // the tensor's new bytes (in one of the buffers below)
-  bool changed = false;                       // false: bytes and entry JSON unchanged
+  bool changed = false;                       // false: bytes and manifest entry unchanged
   std::optional<Quantization> quantization;   // the new encoding when changed
   size_t nan_count = 0, inf_count = 0;        // non-finite values that blocked quantizing
   // Reused across calls.
@@ -50,7 +56,10 @@ struct Transformed {
 Status TransformTensor(const Model& model, const TensorLocation& t, Target target, const WriteOptions& options,
                        Transformed* out);
 
-// The entry object rewritten for a changed tensor.
-std::string RewriteEntryJson(const WeightEntry& e, const std::optional<Quantization>& q);
+// The manifest entry of the tensor after TransformTensor.
+WeightEntry TransformedEntry(const WeightEntry& e, const Transformed& tr);
+
+// kOutOfMemory: "cannot allocate N bytes for weight 'x'".
+Status NoMemoryFor(const WeightEntry& e, uint64_t bytes);
 
 }  // namespace tfq

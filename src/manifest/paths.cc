@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+// The manifest's shard paths: what every loader (browser fetch, Node's
+// path.join, Python's os.path.join) resolves to the same file inside the
+// model's folder, and nothing else.
+#include <vector>
+
+#include "tfjs_quant/manifest.h"
+#include "tfjs_quant/text.h"
+
+namespace tfq {
+
+namespace {
+// Longer paths are refused: no file system takes them (PATH_MAX).
+constexpr size_t kMaxPathBytes = 4096;
+}  // namespace
+
+Result<std::string> CheckRelativePath(std::string_view path) {
+  const std::string shown = Quoted(path);
+  if (path.empty()) return UnsafePath("an empty path names no file");
+  if (path.size() > kMaxPathBytes) return UnsafePath(shown + " is longer than 4096 bytes");
+  for (char ch : path) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f) return UnsafePath(shown + " holds a control character");
+  }
+  if (path.front() == '/') {
+    return UnsafePath(shown + " is absolute; shard paths must be relative to the model's folder");
+  }
+  if (path.find('\\') != std::string_view::npos) {
+    return UnsafePath(shown + " holds a backslash; shard paths are separated by '/'");
+  }
+  if (path.find(':') != std::string_view::npos) {
+    return UnsafePath(shown + " holds ':' (a URL or a drive letter); shard paths must be relative to the model's folder");
+  }
+  if (path.find_first_of("?#") != std::string_view::npos) {
+    return UnsafePath(shown + " holds '?' or '#', which a browser would take for a query or a fragment");
+  }
+  std::vector<std::string_view> parts;
+  size_t i = 0;
+  while (i <= path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    const std::string_view part = path.substr(i, j - i);
+    if (part == "..") {
+      if (parts.empty()) return UnsafePath(shown + " leaves the model's folder");
+      parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    i = j + 1;
+  }
+  if (parts.empty()) return UnsafePath(shown + " names no file");
+  std::string out;
+  for (const auto& p : parts) {
+    if (!out.empty()) out += '/';
+    out += p;
+  }
+  return out;
+}
+
+}  // namespace tfq

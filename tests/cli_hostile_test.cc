@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: Apache-2.0
+// The hostile corpus: one malformed input per error class, built here in a
+// fresh folder, and given to `quantize`, `dequantize` and `inspect` (and
+// `auto` for budgets) as a user would. Each case asserts the exit code, the
+// whole first line of the message, that the tool was not killed by a
+// signal, that the input is unchanged and that nothing was written: no
+// OUT, no hidden temporary folder, no parent folder. Then the same for
+// the output side: OUT equal to or inside IN, an existing file, a link, a
+// read-only folder, a full disk, and --force over an OUT when the run fails.
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <functional>
+
+#include "cli_util.h"
+#include "tfjs_quant/text.h"
+
+namespace {
+
+using namespace cli_util;
+
+const std::string kBin = TFJS_QUANT_BIN;
+
+// {"name": "w", "shape": [2], "dtype": "float32"}: 8 bytes.
+const std::string kEntry = R"({"name": "w", "shape": [2], "dtype": "float32"})";
+const std::string kShard = "group1-shard1of1.bin";
+
+std::string ModelJson(const std::string& manifest) {
+  return R"({"format": "graph-model", "modelTopology": {"node": []}, "weightsManifest": )" + manifest + "}";
+}
+std::string Group(const std::string& entries, const std::string& paths = "[\"" + kShard + "\"]") {
+  return "[{\"paths\": " + paths + ", \"weights\": [" + entries + "]}]";
+}
+
+struct Case {
+  std::string name;
+  std::function<void(const fs::path& m)> make;  // writes the model into folder m
+  int code;
+  std::string first_line;  // after "tfjs-quant: error: "; {m} is the model folder
+};
+
+// The model folder with model.json = `json` and the standard 8-byte shard.
+std::function<void(const fs::path&)> Json(std::string json, std::string shard = F32({1.0f, 2.0f})) {
+  return [json, shard](const fs::path& m) {
+    WriteFile(m / "model.json", json);
+    WriteFile(m / kShard, shard);
+  };
+}
+std::function<void(const fs::path&)> Manifest(const std::string& manifest) { return Json(ModelJson(manifest)); }
+std::function<void(const fs::path&)> Entry(const std::string& entry) { return Manifest(Group(entry)); }
+
+std::string Replace(std::string s, const std::string& from, const std::string& to) {
+  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
+  return s;
+}
+
+std::vector<Case> ModelCases() {
+  const std::string W = "model.json: weightsManifest[0]";
+  const std::string E = W + ".weights[0]";
+  const std::string nested = std::string(200000, '[') + std::string(200000, ']');
+  return {
+      // --- JSON text
+      {"truncated", Json(ModelJson(Group(kEntry)).substr(0, 60)), 3,
+       "model.json: invalid JSON at line 1, column 60: syntax error while parsing object key - invalid string: "
+       "missing closing quote; last read: '\"we'; expected string literal"},
+      {"empty", Json(""), 3,
+       "model.json: invalid JSON at line 1, column 1: syntax error while parsing value - unexpected end of input; "
+       "expected '[', '{', or a literal"},
+      {"not_utf8", Entry("{\"name\": \"w\xff\", \"shape\": [2], \"dtype\": \"float32\"}"), 3,
+       "model.json: invalid JSON at line 1, column 137: syntax error while parsing value - invalid string: "
+       "ill-formed UTF-8 byte; last read: '\"w\\xff'"},
+      {"nul_after_object", Json(ModelJson(Group(kEntry)) + std::string("\0{}", 3)), 3,
+       "model.json: invalid JSON at line 1, column 177: a NUL byte (JSON text cannot hold one)"},
+      {"nul_in_string", Entry(std::string("{\"name\": \"w\0\", \"shape\": [2], \"dtype\": \"float32\"}", 48)), 3,
+       "model.json: invalid JSON at line 1, column 137: a NUL byte (JSON text cannot hold one)"},
+      {"nested_200000", Json("{\"modelTopology\": " + nested + ", \"weightsManifest\": []}"), 9,
+       "model.json: line 1, column 1018: arrays and objects nested deeper than 1000 levels exceed the limit "
+       "json_depth (1000); to allow it, pass --limit NAME=N (docs/limits.md)"},
+      {"bare_nan_min", Entry(R"({"name": "w", "shape": [2], "dtype": "float32", "quantization": {"dtype": "uint8", "min": NaN, "scale": 1}})"), 3,
+       "model.json: invalid JSON at line 1, column 216: NaN and Infinity are not JSON (Python's json.dump writes them "
+       "for non-finite values); tfjs cannot load this file either"},
+      {"huge_min_literal", Entry(R"({"name": "w", "shape": [2], "dtype": "float32", "quantization": {"dtype": "uint8", "min": 1e999, "scale": 1}})"), 3,
+       "model.json: invalid JSON at line 1, column 220: number overflow parsing '1e999'"},
+      // --- structure and types
+      {"top_level_string", Json("\"model\""), 3,
+       "model.json: top level: expected a model.json object or a weights manifest list, found the string \"model\""},
+      {"no_manifest", Json(R"({"format": "graph-model"})"), 3,
+       "model.json: top level: no \"weightsManifest\" key; expected a tfjs model.json (or a standalone weights "
+       "manifest list)"},
+      {"manifest_object", Manifest("{}"), 3, "model.json: weightsManifest: expected a list of weight groups, found an object"},
+      {"group_number", Manifest("[7]"), 3, W + ": expected a group object, found the number 7"},
+      {"paths_missing", Manifest(R"([{"weights": []}])"), 3, W + ".paths: expected a list of shard file names, found nothing"},
+      {"path_number", Manifest(Group(kEntry, "[1]")), 3, W + ".paths[0]: expected a file name, found the number 1"},
+      {"weights_string", Manifest(R"([{"paths": [], "weights": "w"}])"), 3,
+       W + ".weights: expected a list of weight entries, found the string \"w\""},
+      {"entry_list", Entry("[]"), 3, E + ": expected an object, found an array"},
+      {"name_number", Entry(R"({"name": 3, "shape": [2], "dtype": "float32"})"), 3, E + ".name: expected a string, found the number 3"},
+      {"dtype_missing", Entry(R"({"name": "w", "shape": [2]})"), 3, E + ".dtype: weight 'w': expected a dtype string, found nothing"},
+      {"dtype_bool", Entry(R"({"name": "w", "shape": [2], "dtype": true})"), 3,
+       E + ".dtype: weight 'w': expected a dtype string, found the boolean true"},
+      {"shape_missing", Entry(R"({"name": "w", "dtype": "float32"})"), 3, E + ": weight 'w' has no \"shape\""},
+      {"shape_string", Entry(R"({"name": "w", "shape": "2", "dtype": "float32"})"), 3,
+       E + ".shape: expected a list of non-negative integers, found the string \"2\""},
+      {"quantization_null", Entry(R"({"name": "w", "shape": [2], "dtype": "float32", "quantization": null})"), 3,
+       E + ".quantization: \"quantization\" is null (tfjs crashes on it); omit the key instead"},
+      {"quantization_list", Entry(R"({"name": "w", "shape": [2], "dtype": "float32", "quantization": []})"), 3,
+       E + ".quantization: expected an object, found an array"},
+      {"quantization_dtype_number", Entry(R"({"name": "w", "shape": [2], "dtype": "float32", "quantization": {"dtype": 8}})"), 3,
+       E + ".quantization.dtype: expected \"uint8\", \"uint16\" or \"float16\", found the number 8"},
+      {"min_string", Entry(R"({"name": "w", "shape": [2], "dtype": "float32", "quantization": {"dtype": "uint8", "min": "0", "scale": 1}})"), 3,
+       E + ".quantization.min: expected a finite number, found the string \"0\""},
+      {"scale_null", Entry(R"({"name": "w", "shape": [2], "dtype": "float32", "quantization": {"dtype": "uint8", "min": 0, "scale": null}})"), 3,
+       E + ".quantization.scale: expected a finite number, found null"},
+      {"scale_missing", Entry(R"({"name": "w", "shape": [2], "dtype": "float32", "quantization": {"dtype": "uint16", "min": 0}})"), 3,
+       E + ".quantization: weight 'w' is quantized to uint16 but has no \"scale\""},
+      // --- shapes
+      {"shape_negative", Entry(R"({"name": "w", "shape": [-2], "dtype": "float32"})"), 3,
+       E + ".shape[0]: expected a non-negative integer dimension, found the number -2"},
+      {"shape_float", Entry(R"({"name": "w", "shape": [2.0], "dtype": "float32"})"), 3,
+       E + ".shape[0]: expected a non-negative integer dimension, found the number 2.0"},
+      {"shape_huge_number", Entry(R"({"name": "w", "shape": [1e30], "dtype": "float32"})"), 3,
+       E + ".shape[0]: expected a non-negative integer dimension, found the number 1e+30"},
+      {"shape_2_pow_64", Entry(R"({"name": "w", "shape": [18446744073709551616], "dtype": "float32"})"), 3,
+       E + ".shape[0]: expected a non-negative integer dimension, found the number 1.8446744073709552e+19"},
+      {"shape_2_pow_63_times_0", Entry(R"({"name": "w", "shape": [0, 9223372036854775808], "dtype": "float32"})"), 3,
+       E + ".shape[1]: dimension 9223372036854775808 of weight 'w' is larger than 2^53 (tfjs shapes are JavaScript numbers)"},
+      {"shape_product_overflows", Entry(R"({"name": "w", "shape": [4294967296, 4294967296, 2], "dtype": "float32"})"), 9,
+       E + ".shape: weight 'w' has at least 2^64 elements, more than the limit tensor_elements (2147483648) allows; "
+           "to allow it, pass --limit NAME=N (docs/limits.md)"},
+      {"shape_terabytes", Entry(R"({"name": "w", "shape": [1048576, 1048576], "dtype": "float32"})"), 9,
+       E + ".shape: weight 'w' has 1099511627776 elements, more than the limit tensor_elements (2147483648) allows; "
+           "to allow it, pass --limit NAME=N (docs/limits.md)"},
+      {"rank_40", Entry(R"({"name": "w", "shape": [)" + Replace(std::string(39, 'x'), "x", "1, ") + R"(2], "dtype": "float32"})"), 9,
+       E + ".shape: weight 'w' has 40 dimensions, more than the limit rank (32) allows; to allow it, pass --limit "
+           "NAME=N (docs/limits.md)"},
+      // --- dtypes
+      {"unknown_dtype", Entry(R"({"name": "w", "shape": [2], "dtype": "float64"})"), 3,
+       E + ".dtype: weight 'w' has unknown dtype the string \"float64\"; tfjs supports float32, int32, bool, string "
+           "and complex64"},
+      {"unknown_quantization_dtype", Entry(R"({"name": "w", "shape": [2], "dtype": "float32", "quantization": {"dtype": "int4"}})"), 3,
+       E + ".quantization.dtype: weight 'w' has unknown quantization dtype the string \"int4\"; tfjs supports "
+           "\"uint8\", \"uint16\" and \"float16\""},
+      {"dtype_16_mib", Entry(R"({"name": "w", "shape": [2], "dtype": ")" + std::string(16 << 20, 'f') + R"("})"), 3,
+       E + ".dtype: weight 'w' has unknown dtype the string \"" + std::string(64, 'f') +
+           "...\" (16777216 bytes); tfjs supports float32, int32, bool, string and complex64"},
+      {"name_with_escapes", Entry(R"({"name": "w\u001b[2J\n", "shape": [2], "dtype": "float64"})"), 3,
+       E + ".dtype: weight 'w\\x1b[2J\\n' has unknown dtype the string \"float64\"; tfjs supports float32, int32, "
+           "bool, string and complex64"},
+      {"duplicate_names", Manifest(Group(kEntry + ", " + kEntry)), 3,
+       W + ".weights[1]: duplicate weight name 'w' (also at weightsManifest[0].weights[0]); tfjs would silently keep "
+           "only the last one"},
+      // --- shards
+      {"shard_short", Json(ModelJson(Group(kEntry)), F32({1.0f}) + "xyz"), 3,
+       W + ": the shards ('group1-shard1of1.bin') hold 7 bytes but weight 'w' (weightsManifest[0].weights[0]) needs "
+           "bytes 0 to 8: a shard is missing or short"},
+      {"shard_one_byte_long", Json(ModelJson(Group(kEntry)), F32({1.0f, 2.0f}) + "x"), 3,
+       W + ": the manifest describes 8 bytes of weights but the shards ('group1-shard1of1.bin') hold 9 bytes (1 byte "
+           "too many): a shard is too long or belongs to another model"},
+      {"shard_empty", Json(ModelJson(Group(kEntry)), ""), 3,
+       W + ": the shards ('group1-shard1of1.bin') hold 0 bytes but weight 'w' (weightsManifest[0].weights[0]) needs "
+           "bytes 0 to 8: a shard is missing or short"},
+      {"shard_missing", [](const fs::path& m) { WriteFile(m / "model.json", ModelJson(Group(kEntry))); }, 3,
+       W + ".paths[0]: shard 'group1-shard1of1.bin' cannot be read: {m}/group1-shard1of1.bin: no such file"},
+      {"shard_directory",
+       [](const fs::path& m) {
+         WriteFile(m / "model.json", ModelJson(Group(kEntry)));
+         fs::create_directories(m / kShard);
+       },
+       3, W + ".paths[0]: shard 'group1-shard1of1.bin' cannot be read: {m}/group1-shard1of1.bin is a folder, not a regular file"},
+      {"shard_fifo",
+       [](const fs::path& m) {
+         WriteFile(m / "model.json", ModelJson(Group(kEntry)));
+         ::mkfifo((m / kShard).c_str(), 0644);
+       },
+       3, W + ".paths[0]: shard 'group1-shard1of1.bin' cannot be read: {m}/group1-shard1of1.bin is a FIFO, not a regular file"},
+      {"shard_dev_zero",
+       [](const fs::path& m) {
+         WriteFile(m / "model.json", ModelJson(Group(kEntry)));
+         fs::create_symlink("/dev/zero", m / kShard);
+       },
+       3, W + ".paths[0]: shard 'group1-shard1of1.bin' cannot be read: {m}/group1-shard1of1.bin is a link to /dev/zero, outside the model's folder {m}"},
+      {"shard_link_out",
+       [](const fs::path& m) {
+         WriteFile(m / "model.json", ModelJson(Group(kEntry)));
+         WriteFile(m.parent_path() / "elsewhere.bin", F32({1.0f, 2.0f}));
+         fs::create_symlink(m.parent_path() / "elsewhere.bin", m / kShard);
+       },
+       3, W + ".paths[0]: shard 'group1-shard1of1.bin' cannot be read: {m}/group1-shard1of1.bin is a link to {p}/elsewhere.bin, outside the model's folder {m}"},
+      {"string_length_past_end", Json(ModelJson(Group(R"({"name": "s", "shape": [2], "dtype": "string"})")), std::string("\x01\x00\x00\x00" "a" "\xff\xff\xff\x7f" "bc", 11)), 3,
+       W + ": the shards ('group1-shard1of1.bin') hold 11 bytes but weight 's' (weightsManifest[0].weights[0]) needs "
+           "bytes 0 to 12: a shard is missing or short"},
+      // --- paths
+      {"path_dotdot", Manifest(Group(kEntry, R"(["../x.bin"])")), 3, W + ".paths[0]: '../x.bin' leaves the model's folder"},
+      {"path_absolute", Manifest(Group(kEntry, R"(["/etc/passwd"])")), 3,
+       W + ".paths[0]: '/etc/passwd' is absolute; shard paths must be relative to the model's folder"},
+      {"path_backslash", Manifest(Group(kEntry, R"(["..\\x.bin"])")), 3,
+       W + ".paths[0]: '..\\x.bin' holds a backslash; shard paths are separated by '/'"},
+      {"path_url", Manifest(Group(kEntry, R"(["https://evil.example/x.bin"])")), 3,
+       W + ".paths[0]: 'https://evil.example/x.bin' holds ':' (a URL or a drive letter); shard paths must be relative "
+           "to the model's folder"},
+      {"path_nul", Manifest(Group(kEntry, R"(["x\u0000.bin"])")), 3, W + ".paths[0]: 'x\\x00.bin' holds a control character"},
+      {"path_16_mib", Manifest(Group(kEntry, "[\"" + std::string(16 << 20, 'p') + "\"]")), 3,
+       W + ".paths[0]: '" + std::string(tfq::kShownBytes, 'p') + "...(16777216 bytes)' is longer than 4096 bytes"},
+  };
+}
+
+// gtest prints a failing parameter: its name, not its bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
+class Hostile : public ::testing::TestWithParam<Case> {
+ protected:
+  TempDir tmp;
+};
+
+// Runs `args`; checks code, first line, no signal, input unchanged and
+// nothing at `out`.
+void Check(const fs::path& root, const fs::path& m, const std::vector<std::string>& args, const fs::path& out, int code,
+           const std::string& first_line) {
+  const auto before = Snapshot(root);
+  RunResult r = Run(kBin, args);
+  std::string join;
+  for (const auto& a : args) join += " " + a.substr(0, 80);
+  EXPECT_EQ(r.signal, 0) << "killed by signal " << r.signal << ":" << join;
+  EXPECT_EQ(r.code, code) << join << "\n" << r.err.substr(0, 2000);
+  const std::string want = "tfjs-quant: error: " +
+                           Replace(Replace(first_line, "{m}", m.string()), "{p}", m.parent_path().string());
+  EXPECT_EQ(r.err.substr(0, r.err.find('\n')), want) << join;
+  EXPECT_LT(r.err.size(), 4000u) << "the message is not bounded";
+  EXPECT_EQ(before, Snapshot(root)) << "the input folder changed:" << join;
+  EXPECT_FALSE(fs::exists(fs::symlink_status(out))) << out << " was written";
+  EXPECT_EQ(HiddenTempsBeside(out), std::vector<std::string>{});
+}
+
+TEST_P(Hostile, EverySubcommandGivesTheSameOneLineError) {
+  const Case& c = GetParam();
+  const fs::path m = tmp / "in" / "m";
+  fs::create_directories(m);
+  c.make(m);
+  const fs::path out = tmp / "new" / "out";
+  for (const char* cmd : {"quantize", "dequantize"}) {
+    std::vector<std::string> args{cmd, m.string(), out.string()};
+    if (std::string(cmd) == "quantize") args.push_back("--uint8");
+    Check(tmp / "in", m, args, out, c.code, c.first_line);
+  }
+  Check(tmp / "in", m, {"inspect", m.string(), "--html", (tmp / "new" / "r.html").string()}, tmp / "new" / "r.html", c.code,
+        c.first_line);
+  EXPECT_FALSE(fs::exists(tmp / "new")) << "a parent folder was left behind";
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, Hostile, ::testing::ValuesIn(ModelCases()),
+                         [](const ::testing::TestParamInfo<Case>& i) { return i.param.name; });
+
+}  // namespace
