@@ -10,9 +10,13 @@ cd "$(dirname "$0")/.."
 # zlib and brotli measure sizes on the wire (inspect); Chromium renders the
 # HTML report in its test. Google Benchmark (kernel micro-benchmarks), numpy
 # and GNU time serve bench/perf.sh (the comparison with numpy and cp -r).
+# util-linux's prlimit and setpriv (part of Debian) run the tool under a
+# file-size or address-space limit, or as another user, in the CLI tests.
 pkgs=(g++ cmake make pkg-config ca-certificates nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev
       zlib1g-dev libbrotli-dev libbenchmark-dev python3-numpy time)
 [ "${TFJS_QUANT_NO_BROWSER:-}" = 1 ] || pkgs+=(chromium)
+# clang and its compiler-rt build the libFuzzer targets (scripts/test.sh).
+[ "${TFJS_QUANT_TEST_TOOLS:-}" = 1 ] && pkgs+=(clang libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

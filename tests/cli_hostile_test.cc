@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstring>
 #include <functional>
 
 #include "cli_util.h"
@@ -77,7 +79,7 @@ std::vector<Case> ModelCases() {
        "model.json: invalid JSON at line 1, column 137: a NUL byte (JSON text cannot hold one)"},
       {"nested_200000", Json("{\"modelTopology\": " + nested + ", \"weightsManifest\": []}"), 9,
        "model.json: line 1, column 1018: arrays and objects nested deeper than 1000 levels exceed the limit "
-       "json_depth (1000); to allow it, pass --limit NAME=N (docs/limits.md)"},
+       "json_depth (1000); to allow it, pass --limit NAME=N (docs/safety.md)"},
       {"bare_nan_min", Entry(R"({"name": "w", "shape": [2], "dtype": "float32", "quantization": {"dtype": "uint8", "min": NaN, "scale": 1}})"), 3,
        "model.json: invalid JSON at line 1, column 216: NaN and Infinity are not JSON (Python's json.dump writes them "
        "for non-finite values); tfjs cannot load this file either"},
@@ -128,13 +130,13 @@ std::vector<Case> ModelCases() {
        E + ".shape[1]: dimension 9223372036854775808 of weight 'w' is larger than 2^53 (tfjs shapes are JavaScript numbers)"},
       {"shape_product_overflows", Entry(R"({"name": "w", "shape": [4294967296, 4294967296, 2], "dtype": "float32"})"), 9,
        E + ".shape: weight 'w' has at least 2^64 elements, more than the limit tensor_elements (2147483648) allows; "
-           "to allow it, pass --limit NAME=N (docs/limits.md)"},
+           "to allow it, pass --limit NAME=N (docs/safety.md)"},
       {"shape_terabytes", Entry(R"({"name": "w", "shape": [1048576, 1048576], "dtype": "float32"})"), 9,
        E + ".shape: weight 'w' has 1099511627776 elements, more than the limit tensor_elements (2147483648) allows; "
-           "to allow it, pass --limit NAME=N (docs/limits.md)"},
+           "to allow it, pass --limit NAME=N (docs/safety.md)"},
       {"rank_40", Entry(R"({"name": "w", "shape": [)" + Replace(std::string(39, 'x'), "x", "1, ") + R"(2], "dtype": "float32"})"), 9,
        E + ".shape: weight 'w' has 40 dimensions, more than the limit rank (32) allows; to allow it, pass --limit "
-           "NAME=N (docs/limits.md)"},
+           "NAME=N (docs/safety.md)"},
       // --- dtypes
       {"unknown_dtype", Entry(R"({"name": "w", "shape": [2], "dtype": "float64"})"), 3,
        E + ".dtype: weight 'w' has unknown dtype the string \"float64\"; tfjs supports float32, int32, bool, string "
@@ -219,7 +221,7 @@ class Hostile : public ::testing::TestWithParam<Case> {
 void Check(const fs::path& root, const fs::path& m, const std::vector<std::string>& args, const fs::path& out, int code,
            const std::string& first_line) {
   const auto before = Snapshot(root);
-  RunResult r = Run(kBin, args);
+  RunResult r = cli_util::Run(kBin, args);
   std::string join;
   for (const auto& a : args) join += " " + a.substr(0, 80);
   EXPECT_EQ(r.signal, 0) << "killed by signal " << r.signal << ":" << join;
@@ -251,5 +253,235 @@ TEST_P(Hostile, EverySubcommandGivesTheSameOneLineError) {
 
 INSTANTIATE_TEST_SUITE_P(Corpus, Hostile, ::testing::ValuesIn(ModelCases()),
                          [](const ::testing::TestParamInfo<Case>& i) { return i.param.name; });
+
+// ------------------------------------------------- the output and the flags
+
+class HostileOut : public ::testing::Test {
+ protected:
+  TempDir tmp;
+  const fs::path m = tmp / "in" / "m";
+  void SetUp() override { Json(ModelJson(Group(kEntry)))(m); }
+  // `args` must fail with `code` and `first_line` ({m}: the model, {t}: tmp),
+  // leave the input as it was, and write nothing at `out`.
+  void Refused(const std::vector<std::string>& args, const fs::path& out, int code, const std::string& first_line) {
+    Check(tmp / "in", m, args, out, code, Replace(first_line, "{t}", tmp.path().string()));
+  }
+};
+
+TEST_F(HostileOut, OutThatTouchesTheInput) {
+  Refused({"quantize", m.string(), m.string(), "--uint8", "--force"}, tmp / "none", 4,
+          "output {m} is inside the input folder {m}; choose an output folder elsewhere (tfjs-quant never writes into "
+          "its input)");
+  Refused({"quantize", m.string(), (m / "sub" / "out").string(), "--uint8"}, m / "sub", 4,
+          "output {m}/sub/out is inside the input folder {m}; choose an output folder elsewhere (tfjs-quant never "
+          "writes into its input)");
+  Refused({"quantize", m.string(), (tmp / "in").string(), "--uint8", "--force"}, tmp / "none", 4,
+          "output {t}/in contains the input folder {m}; choose another output folder");
+  Refused({"dequantize", (m / "model.json").string(), (m / kShard).string(), "--force"}, tmp / "none", 4,
+          "output {m}/group1-shard1of1.bin is or contains the input file {m}/group1-shard1of1.bin; choose another "
+          "output folder");
+  Refused({"inspect", m.string(), "--html", (m / "model.json").string()}, tmp / "none", 4,
+          "{m}/model.json is the input file {m}/model.json; tfjs-quant never writes over its input");
+  Refused({"inspect", m.string(), "--html", (m / kShard).string()}, tmp / "none", 4,
+          "{m}/group1-shard1of1.bin is the input file {m}/group1-shard1of1.bin; tfjs-quant never writes over its input");
+}
+
+TEST_F(HostileOut, OutThatIsAFileALinkOrNothing) {
+  WriteFile(tmp / "file", "mine");
+  Refused({"quantize", m.string(), (tmp / "file").string(), "--uint8", "--force"}, tmp / "none", 4,
+          "output {t}/file exists and is not a folder");
+  EXPECT_EQ(ReadFile(tmp / "file"), "mine");
+  WriteFile(tmp / "target/keep.txt", "mine");
+  fs::create_symlink(tmp / "target", tmp / "link");
+  Refused({"quantize", m.string(), (tmp / "link").string(), "--uint8", "--force"}, tmp / "none", 4,
+          "output {t}/link is a symbolic link; name the folder itself (tfjs-quant does not write through links)");
+  EXPECT_EQ(ReadFile(tmp / "target/keep.txt"), "mine");
+  EXPECT_EQ(FilesIn(tmp / "target").size(), 1u);
+  Refused({"quantize", m.string(), "", "--uint8"}, tmp / "none", 2, "the output folder's name is empty");
+  Refused({"quantize", "", (tmp / "out").string(), "--uint8"}, tmp / "out", 2, "the model path is empty");
+  ::mkfifo((tmp / "fifo.json").c_str(), 0644);
+  Refused({"inspect", (tmp / "fifo.json").string()}, tmp / "none", 3, "{t}/fifo.json is neither a regular file nor a folder");
+}
+
+// A folder the tool may not write into. Root may write anywhere, so as root
+// the tool runs as nobody (setpriv), on a copy of the model nobody can read.
+TEST_F(HostileOut, ReadOnlyOut) {
+  const fs::path ro = tmp / "ro";
+  fs::create_directories(ro);
+  fs::permissions(tmp.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                  fs::perms::others_read | fs::perms::others_exec);
+  for (const auto& e : fs::recursive_directory_iterator(tmp / "in"))
+    fs::permissions(e.path(), fs::perms::others_read | fs::perms::others_exec, fs::perm_options::add);
+  fs::permissions(ro, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::others_read | fs::perms::others_exec);
+  std::vector<std::string> args{"quantize", m.string(), (ro / "out").string(), "--uint8"};
+  std::string bin = kBin;
+  if (::geteuid() == 0) {
+    args.insert(args.begin(), {"--reuid=65534", "--regid=65534", "--clear-groups", "--", kBin});
+    bin = "/usr/bin/setpriv";
+  }
+  RunResult r = cli_util::Run(bin, args);
+  EXPECT_EQ(r.code, 5) << r.err;
+  EXPECT_EQ(r.err.substr(0, r.err.find('\n')),
+            "tfjs-quant: error: cannot create a folder in " + ro.string() + ": Permission denied");
+  EXPECT_TRUE(fs::is_empty(ro));
+}
+
+// A disk that fills up while writing (a file-size limit stands in for it):
+// exit 5, nothing left, and with --force the old OUT is still there.
+TEST_F(HostileOut, FullDiskKeepsTheOldOut) {
+  std::vector<float> v(4096, 0.5f);
+  std::string bytes(v.size() * 4, '\0');
+  std::memcpy(bytes.data(), v.data(), bytes.size());
+  Json(ModelJson(Group(R"({"name": "w", "shape": [4096], "dtype": "float32"})")), bytes)(m);
+  const fs::path out = tmp / "out";
+  WriteFile(out / "mine.txt", "old output");
+  const auto before = Snapshot(out);
+  for (const char* cmd : {"dequantize", "quantize"}) {
+    RunResult r = cli_util::Run("/usr/bin/prlimit", {"--fsize=1000", "--", kBin, cmd, m.string(), out.string(), "--force"});
+    EXPECT_EQ(r.signal, 0);
+    EXPECT_EQ(r.code, 5) << r.err;
+    EXPECT_EQ(r.err.substr(0, r.err.find('\n')), "tfjs-quant: error: " + out.string() + "/group1-shard1.part: File too large");
+    EXPECT_EQ(Snapshot(out), before) << "the old OUT changed";
+    EXPECT_EQ(HiddenTempsBeside(out), std::vector<std::string>{});
+  }
+  RunResult h = cli_util::Run("/usr/bin/prlimit", {"--fsize=1000", "--", kBin, "inspect", m.string(), "--html", (tmp / "r.html").string()});
+  EXPECT_EQ(h.code, 5) << h.err;
+  EXPECT_EQ(h.err.substr(0, h.err.find('\n')), "tfjs-quant: error: cannot write " + (tmp / "r.html").string() + ": File too large");
+  EXPECT_FALSE(fs::exists(tmp / "r.html"));
+  EXPECT_EQ(HiddenTempsBeside(tmp / "r.html"), std::vector<std::string>{});
+}
+
+TEST_F(HostileOut, FlagsOutOfRange) {
+  const fs::path out = tmp / "out";
+  for (const char* size : {"18446744073709551616", "0", "-5", "1e3", "4 MiB", ""}) {
+    Refused({"quantize", m.string(), out.string(), "--uint8", "--weight_shard_size_bytes", size}, out, 2,
+            std::string("--weight_shard_size_bytes '") + size +
+                "': expected a whole number of bytes from 1 to 18446744073709551615");
+  }
+  Refused({"inspect", m.string(), "--limit", "depth=5"}, out, 2,
+          "unknown limit 'depth'; known limits: json_bytes, json_depth, rank, tensor_elements, weights, groups, "
+          "shards, string_bytes");
+  Refused({"inspect", m.string(), "--limit", "json_depth"}, out, 2, "--limit 'json_depth': expected NAME=N, e.g. json_depth=5000");
+  Refused({"inspect", m.string(), "--limit", "json_depth=0"}, out, 2,
+          "--limit json_depth '0': expected a whole number of bytes from 1 to 18446744073709551615");
+  Refused({"auto", m.string(), out.string(), "--budget", "sqnr>=\x1b[2Jabc"}, out, 2,
+          "budget 'sqnr>=\\x1b[2Jabc': '\\x1b[2Jabc' is not a number (expected METRIC OP NUMBER, e.g. 'sqnr>=30', "
+          "'cosine>=0.999', 'maxabs<=0.01', 'top1>=0.99', 'score>=0.95'; OP is >=, >, <= or <)");
+  // 12,000 bytes in shards of 1 byte: more files than the limit.
+  Json(ModelJson(Group(R"({"name": "w", "shape": [3000], "dtype": "float32"})")), std::string(12000, '\0'))(m);
+  Refused({"quantize", m.string(), out.string(), "--weight_shard_size_bytes", "1"}, out, 9,
+          "the output would need 12000 shard files of at most 1 byte, more than the limit shards (10000) allows; "
+          "choose a larger shard size; to allow it, pass --limit NAME=N (docs/safety.md)");
+}
+
+// ------------------------------------------------------------------- scale
+
+// Large but valid inputs that used to fail: they now run, within bounds.
+class Scale : public ::testing::Test {
+ protected:
+  TempDir tmp;
+  const fs::path m = tmp / "m";
+  RunResult Tool(const std::vector<std::string>& args, const std::string& address_space = "") {
+#if defined(__SANITIZE_ADDRESS__)
+    (void)address_space;  // ASan reserves more address space than any such limit
+    return cli_util::Run(kBin, args);
+#else
+    if (address_space.empty()) return cli_util::Run(kBin, args);
+    std::vector<std::string> all{"--as=" + address_space, "--", kBin};
+    all.insert(all.end(), args.begin(), args.end());
+    return cli_util::Run("/usr/bin/prlimit", all);
+#endif
+  }
+};
+
+TEST_F(Scale, TwoThousandShards) {
+  std::string entries, paths;
+  for (int i = 0; i < 2000; ++i) {
+    const std::string shard = "s" + std::to_string(i) + ".bin";
+    WriteFile(m / shard, F32({static_cast<float>(i)}));
+    entries += (i ? ", " : "") + Replace(kEntry, "\"w\", \"shape\": [2]", "\"w" + std::to_string(i) + "\", \"shape\": [1]");
+    paths += std::string(i ? ", " : "") + "\"" + shard + "\"";
+  }
+  WriteFile(m / "model.json", ModelJson(Group(entries, "[" + paths + "]")));
+  RunResult r = Tool({"quantize", m.string(), (tmp / "out").string(), "--float16"});
+  EXPECT_EQ(r.code, 0) << r.err.substr(0, 500);
+  EXPECT_EQ(Load(tmp / "out").entries.size(), 2000u);
+}
+
+TEST_F(Scale, SixteenMillionEmptyStrings) {
+  const size_t n = size_t{1} << 24;
+  WriteFile(m / kShard, std::string(4 * n, '\0'));
+  WriteFile(m / "model.json", ModelJson(Group(R"({"name": "s", "shape": [16777216], "dtype": "string"})")));
+  const auto t0 = std::chrono::steady_clock::now();
+  RunResult r = Tool({"inspect", m.string(), "--no-wire"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  // Not a benchmark: a guard against one read per element coming back.
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(60));
+}
+
+TEST_F(Scale, ManyTinyTensorsInTwoGiB) {
+  for (size_t count : {size_t{65536}, size_t{200000}}) {
+    std::string entries;
+    entries.reserve(count * 50);
+    for (size_t i = 0; i < count; ++i)
+      entries += (i ? ", " : "") + std::string("{\"name\": \"t") + std::to_string(i) + "\", \"shape\": [1], \"dtype\": \"float32\"}";
+    WriteFile(m / kShard, std::string(4 * count, '\0'));
+    WriteFile(m / "model.json", ModelJson(Group(entries)));
+    RunResult r = Tool({"inspect", m.string(), "--no-wire"}, "2147483648");
+    EXPECT_EQ(r.signal, 0);
+    if (count <= 65536) {
+      EXPECT_EQ(r.code, 0) << r.err.substr(0, 500);
+    } else {
+      EXPECT_EQ(r.code, 9) << r.err.substr(0, 500);
+      EXPECT_EQ(r.err.substr(0, r.err.find('\n')),
+                "tfjs-quant: error: model.json: weightsManifest[0].weights[65536]: more than 65536 weights exceed the "
+                "limit weights (65536); to allow it, pass --limit NAME=N (docs/safety.md)");
+    }
+  }
+}
+
+TEST_F(Scale, OneChannelPerElementInTwoGiBAndOutOfMemory) {
+  const size_t n = size_t{1} << 25;
+  WriteFile(m / kShard, std::string(4 * n, '\0'));
+  WriteFile(m / "model.json", ModelJson(Group(R"({"name": "w", "shape": [1, 33554432], "dtype": "float32"})")));
+  RunResult r = Tool({"inspect", m.string(), "--no-wire", "--json"}, "2147483648");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("33554432 channels on axis 1, more than 65536: whole tensor only"), std::string::npos);
+#if !defined(__SANITIZE_ADDRESS__)
+  // 100 MiB of address space cannot hold the 128 MiB tensor: exit 10, and
+  // nothing left behind.
+  const fs::path out = tmp / "out";
+  RunResult oom = Tool({"quantize", m.string(), out.string(), "--uint8", "--threads", "1"}, std::to_string(100 << 20));
+  EXPECT_EQ(oom.signal, 0);
+  EXPECT_EQ(oom.code, 10) << oom.err;
+  EXPECT_EQ(oom.err, "tfjs-quant: error: cannot allocate 134217728 bytes for weight 'w'\n");
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_EQ(HiddenTempsBeside(out), std::vector<std::string>{});
+#endif
+}
+
+TEST_F(Scale, FiftyThousandGroups) {
+  std::string groups;
+  for (int g = 0; g < 50000; ++g) groups += std::string(g ? ", " : "") + R"({"paths": [], "weights": []})";
+  WriteFile(m / "model.json", ModelJson("[" + groups + "]"));
+  RunResult r = Tool({"inspect", m.string(), "--no-wire"}, "2147483648");
+  EXPECT_EQ(r.code, 9) << r.err;
+  EXPECT_EQ(r.err.substr(0, r.err.find('\n')),
+            "tfjs-quant: error: model.json: weightsManifest: 50000 weight groups exceed the limit groups (4096); to "
+            "allow it, pass --limit NAME=N (docs/safety.md)");
+  RunResult raised = Tool({"inspect", m.string(), "--no-wire", "--limit", "groups=50000"}, "2147483648");
+  EXPECT_EQ(raised.code, 0) << raised.err;
+}
+
+// Accepted on purpose, as browsers accept them: a UTF-8 byte order mark,
+// and finite min/scale at the edge of float64.
+TEST_F(Scale, OdditiesTfjsAccepts) {
+  Json("\xEF\xBB\xBF" + ModelJson(Group(R"({"name": "w", "shape": [2], "dtype": "float32", "quantization": )"
+                                         R"({"dtype": "uint16", "min": -1e308, "scale": 1e300}})")),
+       std::string(4, '\x01'))(m);
+  RunResult r = Tool({"quantize", m.string(), (tmp / "out").string(), "--float16"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(ReadFile(tmp / "out" / "model.json").substr(0, 3), "\xEF\xBB\xBF");
+}
 
 }  // namespace

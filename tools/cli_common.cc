@@ -49,7 +49,7 @@ int Fail(const Status& s) {
     text += (lines ? "\n" : "") + Printable(std::string_view(s.message()).substr(start, nl - start), 2000);
     start = nl + 1;
   }
-  if (s.code() == StatusCode::kLimitExceeded) text += "; to allow it, pass --limit NAME=N (docs/limits.md)";
+  if (s.code() == StatusCode::kLimitExceeded) text += "; to allow it, pass --limit NAME=N (docs/safety.md)";
   std::fprintf(stderr, "tfjs-quant: error: %s\n", text.c_str());
   return ExitCodeFor(s);
 }
@@ -98,7 +98,7 @@ void AddLimitOption(CLI::App& sub, std::vector<std::string>& limits) {
   std::string names;
   for (const LimitInfo& l : LimitTable()) names += (names.empty() ? "" : ", ") + std::string(l.name);
   sub.add_option("--limit", limits, "Raise (or lower) a safety limit, e.g. --limit json_depth=5000; limits: " + names +
-                                        " (defaults and meaning: docs/limits.md)")
+                                        " (defaults and meaning: docs/safety.md)")
       ->type_name("NAME=N");
 }
 

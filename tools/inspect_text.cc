@@ -32,10 +32,11 @@ std::string RenderText(const InspectView& v, bool all, bool color) {
     const auto& t = v.totals[k];
     out += fmt::format("  {:<12} {:>14} {:>14} {:>14}\n", names[k], Grouped(t.bytes), Grouped(t.gzip), Grouped(t.brotli));
   }
-  size_t counts[4] = {0, 0, 0, 0};
-  for (const auto& t : r.tensors) ++counts[static_cast<int>(t.risk)];
+  size_t counts[kNumRisks] = {};
+  for (const auto& t : r.tensors) ++counts[static_cast<size_t>(t.risk)];
+  auto count = [&](Risk k) { return counts[static_cast<size_t>(k)]; };
   out += fmt::format("\n  risk: {} high, {} medium, {} low; SQNR in dB (higher is better), \"worst ch\" = worst output channel\n\n",
-                     counts[3], counts[2], counts[1]);
+                     count(Risk::kHigh), count(Risk::kMedium), count(Risk::kLow));
   auto order = RiskOrder(r);
   size_t shown = all ? order.size() : std::min<size_t>(order.size(), 20);
   out += fmt::format("  {:<6} {:<40} {:<16} {:<8} {:>11} {:>6} {:>8} {:>6} {:>6} {:>5}  {}\n", "risk", "name", "shape",

@@ -8,6 +8,8 @@ namespace tfq::cli {
 
 Result<InspectView> BuildInspectView(const OpenedModel& in, bool wire) {
   std::array<WireSize, kNumVariants> sizes;
+  for (const WireSize& w : sizes)
+    if (wire && !w.ok()) return OutOfMemory("cannot start the gzip and brotli encoders (try --no-wire)");
   InspectOptions options;
   if (wire) {
     options.on_bytes = [&sizes](int variant, std::span<const uint8_t> bytes) {

@@ -17,16 +17,17 @@ struct WireSize::Impl {
 
 WireSize::WireSize() : impl_(std::make_unique<Impl>()) {
   // windowBits 15 + 16: a gzip wrapper, as Content-Encoding: gzip.
-  deflateInit2(&impl_->z, kGzipLevel, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  const bool z_ok = deflateInit2(&impl_->z, kGzipLevel, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK;
   impl_->br = BrotliEncoderCreateInstance(nullptr, nullptr, nullptr);
-  BrotliEncoderSetParameter(impl_->br, BROTLI_PARAM_QUALITY, kBrotliQuality);
   // A 1 MiB window keeps the four encoders of inspect small next to one tensor.
-  BrotliEncoderSetParameter(impl_->br, BROTLI_PARAM_LGWIN, kBrotliWindowBits);
+  ok_ = z_ok && impl_->br && BrotliEncoderSetParameter(impl_->br, BROTLI_PARAM_QUALITY, kBrotliQuality) &&
+        BrotliEncoderSetParameter(impl_->br, BROTLI_PARAM_LGWIN, kBrotliWindowBits);
+  if (!z_ok) impl_->z.state = nullptr;
 }
 
 WireSize::~WireSize() {
-  deflateEnd(&impl_->z);
-  BrotliEncoderDestroyInstance(impl_->br);
+  if (impl_->z.state) deflateEnd(&impl_->z);
+  if (impl_->br) BrotliEncoderDestroyInstance(impl_->br);
 }
 
 namespace {
@@ -57,6 +58,7 @@ void Brotli(BrotliEncoderState* s, const uint8_t* in, size_t n, BrotliEncoderOpe
 }  // namespace
 
 void WireSize::Add(std::span<const uint8_t> bytes) {
+  if (!ok_) return;
   // zlib takes at most 4 GiB per call.
   constexpr size_t kChunk = size_t{1} << 30;
   for (size_t off = 0; off < bytes.size(); off += kChunk) {
@@ -67,6 +69,7 @@ void WireSize::Add(std::span<const uint8_t> bytes) {
 }
 
 void WireSize::Finish() {
+  if (!ok_) return;
   Deflate(impl_->z, impl_->buf, nullptr, 0, Z_FINISH, &gzip_);
   Brotli(impl_->br, nullptr, 0, BROTLI_OPERATION_FINISH, &brotli_);
 }

@@ -13,6 +13,9 @@ class WireSize {
  public:
   WireSize();
   ~WireSize();
+  // False if zlib or brotli could not start (out of memory): the sizes are
+  // then meaningless and the caller must say so.
+  bool ok() const { return ok_; }
   void Add(std::span<const uint8_t> bytes);
   // Flushes both compressors; call once.
   void Finish();
@@ -22,6 +25,7 @@ class WireSize {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  bool ok_ = false;
   uint64_t gzip_ = 0, brotli_ = 0;
 };
 

@@ -21,15 +21,17 @@ namespace tfq {
 // FIFO would wait for a writer forever).
 class DiskSource : public FileSource {
  public:
-  // Fails if `root`'s real path cannot be found.
+  // Fails if `root`'s real path cannot be found or opened.
   static Result<std::unique_ptr<DiskSource>> Create(const std::filesystem::path& root);
+  ~DiskSource() override;
   Result<std::unique_ptr<RandomAccessFile>> Open(std::string_view path) override;
   std::string Describe(std::string_view path) const override;
 
  private:
-  DiskSource(std::filesystem::path root, std::filesystem::path real_root)
-      : root_(std::move(root)), real_root_(std::move(real_root)) {}
+  DiskSource(std::filesystem::path root, std::filesystem::path real_root, int root_fd)
+      : root_(std::move(root)), real_root_(std::move(real_root)), root_fd_(root_fd) {}
   std::filesystem::path root_, real_root_;
+  int root_fd_;  // the folder, O_PATH: what openat2 resolves beneath
 };
 
 // Where a model's JSON is: a folder and a file name in it.

@@ -29,6 +29,7 @@ struct ErrorEstimate {
 };
 
 enum class Risk : uint8_t { kNone, kLow, kMedium, kHigh };
+inline constexpr size_t kNumRisks = static_cast<size_t>(Risk::kHigh) + 1;
 std::string_view RiskName(Risk r);
 
 struct TensorStats {

@@ -3,7 +3,7 @@
 // allocation, a loop count or a nesting depth is checked against these
 // before anything is allocated, so a hostile file gets a kLimitExceeded
 // Status instead of exhausting memory, time or the stack. The defaults are
-// far above any real tfjs model (docs/limits.md); raise them for a model
+// far above any real tfjs model (docs/safety.md); raise them for a model
 // that needs more.
 #pragma once
 

@@ -55,7 +55,7 @@ std::string PythonFloatRepr(double v) {
 std::string PythonStringLiteral(std::string_view s) {
   std::string out = "\"";
   auto hex4 = [&out](unsigned u) {
-    char b[8];
+    char b[16];
     std::snprintf(b, sizeof b, "\\u%04x", u);
     out += b;
   };

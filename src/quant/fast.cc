@@ -23,6 +23,7 @@
 
 #if !defined(TFJS_QUANT_PORTABLE) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define TFQ_X86 1
+#include <cpuid.h>
 #include <immintrin.h>
 #define TFQ_AVX2 __attribute__((target("avx2")))
 #else
@@ -44,7 +45,11 @@ bool UseAvx2() {
   return cpu && !g_portable.load(std::memory_order_relaxed);
 }
 bool UseF16c() {
-  static const bool cpu = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+  // CPUID leaf 1, ECX bit 29 (clang has no __builtin_cpu_supports("f16c")).
+  static const bool cpu = [] {
+    unsigned a, b, c, d;
+    return __builtin_cpu_supports("avx2") && __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29)) != 0;
+  }();
   return cpu && !g_portable.load(std::memory_order_relaxed);
 }
 #endif

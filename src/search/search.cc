@@ -71,8 +71,8 @@ struct Unit {
 
 class Searcher {
  public:
-  Searcher(const Model& model, std::span<const SearchTensor> tensors, Evaluator& ev, const SearchOptions& opt)
-      : model_(model), tensors_(tensors), ev_(ev), opt_(opt) {}
+  Searcher(std::span<const SearchTensor> tensors, Evaluator& ev, const SearchOptions& opt)
+      : tensors_(tensors), ev_(ev), opt_(opt) {}
 
   Result<SearchResult> Run();
 
@@ -95,7 +95,6 @@ class Searcher {
   void Explain(const std::vector<Unit>& units);
   std::string EffectText(double damage) const;
 
-  const Model& model_;
   std::span<const SearchTensor> tensors_;
   Evaluator& ev_;
   const SearchOptions& opt_;
@@ -567,7 +566,7 @@ Result<SearchResult> Search(const Model& model, std::span<const SearchTensor> te
     return InvalidArgument("SearchTensors does not match the model: " + std::to_string(tensors.size()) + " for " +
                            std::to_string(model.tensors().size()) + " tensors");
   }
-  Searcher s(model, tensors, evaluator, options);
+  Searcher s(tensors, evaluator, options);
   return s.Run();
 }
 
