@@ -35,6 +35,8 @@ std::string_view EncodingName(Encoding e) {
   return "?";
 }
 
+std::string_view StoredName(DType d, Encoding e) { return e == Encoding::kRaw ? DTypeName(d) : EncodingName(e); }
+
 std::optional<Encoding> ParseQuantizationDType(std::string_view s) {
   if (s == "uint8") return Encoding::kUint8;
   if (s == "uint16") return Encoding::kUint16;

@@ -7,15 +7,16 @@
 namespace tfq {
 
 namespace {
+constexpr uint64_t k32 = uint64_t{1} << 32;
 constexpr LimitInfo kLimits[] = {
-    {"json_bytes", &Limits::json_bytes, "bytes of the model JSON or manifest file"},
-    {"json_depth", &Limits::json_depth, "nesting depth of arrays and objects in it"},
-    {"rank", &Limits::rank, "dimensions of one weight's shape"},
-    {"tensor_elements", &Limits::tensor_elements, "elements of one weight"},
-    {"weights", &Limits::weights, "weights in the manifest"},
-    {"groups", &Limits::groups, "groups in the manifest"},
-    {"shards", &Limits::shards, "shard files read or written"},
-    {"string_bytes", &Limits::string_bytes, "stored bytes of one string weight"},
+    {"json_bytes", &Limits::json_bytes, uint64_t{1} << 34},
+    {"json_depth", &Limits::json_depth, uint64_t{1} << 20},
+    {"rank", &Limits::rank, 1024},
+    {"tensor_elements", &Limits::tensor_elements, kMaxTensorElements},
+    {"weights", &Limits::weights, k32},
+    {"groups", &Limits::groups, k32},
+    {"shards", &Limits::shards, k32},
+    {"string_bytes", &Limits::string_bytes, uint64_t{1} << 53},
 };
 static_assert(sizeof(kLimits) / sizeof(kLimits[0]) * sizeof(uint64_t) == sizeof(Limits),
               "every field of Limits has a row in kLimits");
@@ -27,7 +28,9 @@ Status SetLimit(Limits* limits, std::string_view name, uint64_t value) {
   std::string known;
   for (const LimitInfo& l : kLimits) {
     if (name == l.name) {
-      if (value == 0) return InvalidArgument("limit " + std::string(l.name) + " must be a positive number");
+      if (value == 0 || value > l.max) {
+        return InvalidArgument("limit " + std::string(l.name) + " must be from 1 to " + std::to_string(l.max));
+      }
       limits->*l.field = value;
       return Status::Ok();
     }

@@ -39,8 +39,11 @@ size_t Utf8At(std::string_view s, size_t i, uint32_t* cp) {
 
 // Code points that are invisible or reorder what follows on a terminal.
 bool Hidden(uint32_t cp) {
-  return (cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) ||
-         (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F || cp == 0xFEFF;
+  return (cp >= 0x80 && cp <= 0x9F) ||                     // C1 controls
+         cp == 0x061C || cp == 0x200E || cp == 0x200F ||    // direction marks
+         (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||  // bidi overrides, isolates
+         (cp >= 0x200B && cp <= 0x200D) || (cp >= 0x2060 && cp <= 0x2064) || cp == 0xFEFF ||  // zero width
+         cp == 0x2028 || cp == 0x2029;                     // line and paragraph separators
 }
 
 }  // namespace

@@ -89,7 +89,7 @@ TEST_F(AutoCli, SilentCommand) {
 TEST_F(AutoCli, CommandPrintingNoNumber) {
   RunResult r = Auto({(tmp / "out").string(), "--budget", "score>=0.5", "--eval-cmd", "echo 0.9; echo accuracy: high"});
   EXPECT_EQ(r.code, 7) << r.err;
-  EXPECT_HAS(r.err, "its last line of stdout is not a number: 'accuracy: high'");
+  EXPECT_HAS(r.err, "its last line of stdout is not a finite number: 'accuracy: high'");
 }
 
 TEST_F(AutoCli, ImpossibleBudget) {

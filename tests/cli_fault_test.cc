@@ -186,7 +186,7 @@ TEST_F(BadEvaluator, SaysItIsNotReady) {
 TEST_F(BadEvaluator, HangsIsStoppedByTheTimeout) {
   Write("send({ ready: true }); await next(); setInterval(() => {}, 1000);");
   const auto t0 = Clock::now();
-  ExpectFailed(Auto(), "it did not answer within 2 s during 'load'");
+  ExpectFailed(Auto(), "it did not answer within 2 s (--eval-timeout) during 'load'");
   EXPECT_LT(Clock::now() - t0, std::chrono::seconds(30));
 }
 

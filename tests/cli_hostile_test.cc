@@ -303,6 +303,21 @@ TEST_F(HostileOut, OutThatIsAFileALinkOrNothing) {
   Refused({"inspect", (tmp / "fifo.json").string()}, tmp / "none", 3, "{t}/fifo.json is neither a regular file nor a folder");
 }
 
+// The JSON a user names is theirs to name: ':' and '#' are fine there, and
+// a link to it is followed. Only shard paths from the manifest are held to
+// the folder's rules.
+TEST_F(HostileOut, JsonFileNamesAreTheUsers) {
+  for (const char* name : {"model:v1.json", "m#1.json", "current.json"}) {
+    const fs::path json = m / name;
+    if (std::string(name) == "current.json") fs::create_symlink(m / "model.json", json);
+    else fs::copy_file(m / "model.json", json);
+    const fs::path out = tmp / (std::string("out-") + name);
+    RunResult r = cli_util::Run(kBin, {"quantize", json.string(), out.string(), "--float16"});
+    EXPECT_EQ(r.code, 0) << name << ": " << r.err;
+    EXPECT_TRUE(fs::exists(out / name)) << name;
+  }
+}
+
 // A folder the tool may not write into. Root may write anywhere, so as root
 // the tool runs as nobody (setpriv), on a copy of the model nobody can read.
 TEST_F(HostileOut, ReadOnlyOut) {
@@ -363,7 +378,7 @@ TEST_F(HostileOut, FlagsOutOfRange) {
           "shards, string_bytes");
   Refused({"inspect", m.string(), "--limit", "json_depth"}, out, 2, "--limit 'json_depth': expected NAME=N, e.g. json_depth=5000");
   Refused({"inspect", m.string(), "--limit", "json_depth=0"}, out, 2,
-          "--limit json_depth '0': expected a whole number of bytes from 1 to 18446744073709551615");
+          "--limit json_depth '0': expected a whole number from 1 to 18446744073709551615");
   Refused({"auto", m.string(), out.string(), "--budget", "sqnr>=\x1b[2Jabc"}, out, 2,
           "budget 'sqnr>=\\x1b[2Jabc': '\\x1b[2Jabc' is not a number (expected METRIC OP NUMBER, e.g. 'sqnr>=30', "
           "'cosine>=0.999', 'maxabs<=0.01', 'top1>=0.99', 'score>=0.95'; OP is >=, >, <= or <)");

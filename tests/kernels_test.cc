@@ -692,7 +692,7 @@ void ExpectSameDecode(Encoding enc, const std::vector<uint8_t>& stored, double m
   const size_t n = stored.size() / es;
   ExpectSameDecodeAt(enc, stored.data(), n, min, scale, 0, what);
   std::vector<uint8_t> shifted(stored.size() + 1);
-  std::memcpy(shifted.data() + 1, stored.data(), stored.size());
+  if (!stored.empty()) std::memcpy(shifted.data() + 1, stored.data(), stored.size());
   ExpectSameDecodeAt(enc, shifted.data() + 1, n, min, scale, 1, what + " stored+1");
 }
 

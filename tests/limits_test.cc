@@ -139,7 +139,7 @@ TEST(ManifestLimits, EachLimitHasItsNameInTheMessage) {
   ExpectError(OpenText(files, two, l), StatusCode::kLimitExceeded, {"m.json: [1].paths", "the limit shards (1)"});
   l = {};
   l.json_bytes = 100;
-  ExpectError(OpenText(files, two, l), StatusCode::kLimitExceeded, {"m.json: ", "bytes exceed the limit json_bytes (100)"});
+  ExpectError(OpenText(files, two, l), StatusCode::kLimitExceeded, {"'m.json': ", "bytes exceed the limit json_bytes (100)"});
   l = {};
   l.json_depth = 2;
   ExpectError(OpenText(files, two, l), StatusCode::kLimitExceeded, {"the limit json_depth (2)"});
@@ -178,7 +178,17 @@ TEST(ManifestLimits, SetLimitByName) {
   TFQ_EXPECT_OK(SetLimit(&l, "json_depth", 5000));
   EXPECT_EQ(l.json_depth, 5000u);
   ExpectError(Result<int>(SetLimit(&l, "depth", 1)), StatusCode::kInvalidArgument, {"unknown limit 'depth'", "json_depth"});
-  ExpectError(Result<int>(SetLimit(&l, "rank", 0)), StatusCode::kInvalidArgument, {"positive"});
+  ExpectError(Result<int>(SetLimit(&l, "rank", 0)), StatusCode::kInvalidArgument, {"limit rank must be from 1 to 1024"});
+  // No limit goes past what the byte arithmetic holds (2^53 bytes).
+  ExpectError(Result<int>(SetLimit(&l, "tensor_elements", uint64_t{1} << 60)), StatusCode::kInvalidArgument,
+              {"limit tensor_elements must be from 1 to 1125899906842624"});
+  Limits by_hand;
+  by_hand.tensor_elements = UINT64_MAX;  // set directly: the parser still caps it
+  MemoryFiles files;
+  files.Put("g.bin", F32LE({1}));
+  auto r = OpenText(files, "[{\"paths\": [\"g.bin\"], \"weights\": [" +
+                               EntryJson("a", "[2147483648, 2147483648]", "float32") + "]}]", by_hand);
+  ExpectError(r, StatusCode::kLimitExceeded, {"the limit tensor_elements (1125899906842624)"});
 }
 
 // -------------------------------------------------------------- messages

@@ -68,9 +68,12 @@ std::string RenderAutoText(const AutoView& v) {
                                 v.budget_text, v.evaluator);
   if (v.inputs) {
     out += fmt::format("  inputs: {} per evaluation", v.inputs);
-    for (const auto& d : v.input_desc) out += "; " + d;
+    // Names come from the model: shown escaped, and not all of thousands.
+    for (size_t k = 0; k < v.input_desc.size() && k < 20; ++k) out += "; " + Printable(v.input_desc[k], 200);
+    if (v.input_desc.size() > 20) out += fmt::format("; and {} more", v.input_desc.size() - 20);
     out += "\n  guarded outputs: ";
-    for (size_t k = 0; k < v.outputs.size(); ++k) out += (k ? ", " : "") + v.outputs[k];
+    for (size_t k = 0; k < v.outputs.size() && k < 20; ++k) out += (k ? ", " : "") + Printable(v.outputs[k], 120);
+    if (v.outputs.size() > 20) out += fmt::format(", and {} more", v.outputs.size() - 20);
     out += "\n";
   }
   size_t width = 24;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// The registry is a fixed table of fixed-size slots: the signal handler
-// reads it without locks or allocation. Slots are claimed and released by
-// the main thread only (the disk edge creates outputs there).
+// The registry is fixed tables of fixed-size slots: the signal handler
+// reads them without locks or allocation. Slots are claimed and released by
+// the main thread only (the disk edge creates outputs there, and worker
+// threads block these signals, so the handler runs on the main thread too).
 #include "cleanup.h"
 
 #include <dirent.h>
@@ -18,33 +19,41 @@
 namespace tfq::cli {
 namespace {
 
-constexpr int kSlots = 16;
 constexpr size_t kPathMax = 4096;
+constexpr int kPaths = 256;  // temporary folders and files, parents made for OUT
+constexpr int kGroups = 8;   // child process groups (one runs at a time)
 
-struct Slot {
-  std::atomic<int> state{0};  // 0 free, 1 tree, 2 empty folder, 3 process group
-  pid_t pgid = 0;
+enum : int { kFree = 0, kRemove, kRemoveIfEmpty };
+struct PathSlot {
+  std::atomic<int> state{kFree};
   char path[kPathMax];
 };
-Slot g_slots[kSlots];
+PathSlot g_paths[kPaths];
+std::atomic<pid_t> g_groups[kGroups];
 
-void Claim(int state, const char* path, pid_t pgid) {
-  if (path && std::strlen(path) >= kPathMax) return;
-  for (Slot& s : g_slots) {
-    if (s.state.load() != 0) continue;
-    if (path) std::strcpy(s.path, path);
-    s.pgid = pgid;
-    s.state.store(state);
-    return;
+std::string Absolute(const std::filesystem::path& p) {
+  std::error_code ec;
+  const auto a = std::filesystem::absolute(p, ec);
+  return (ec ? p : a).string();
+}
+
+// Past the table's size a path is not removed on a signal; the next run
+// removes what a dead one left (tfjs_quant/disk.h), but for parents made
+// for OUT, which stay (empty).
+void Claim(int state, const std::string& path) {
+  if (path.size() >= kPathMax) return;
+  for (PathSlot& s : g_paths) {
+    int expected = kFree;
+    if (s.state.load() != kFree) continue;
+    std::memcpy(s.path, path.c_str(), path.size() + 1);
+    if (s.state.compare_exchange_strong(expected, state)) return;
   }
 }
 
-void Release(const char* path, pid_t pgid) {
-  for (Slot& s : g_slots) {
-    const int st = s.state.load();
-    if (st == 0) continue;
-    if ((st == 3 && s.pgid == pgid && !path) || (st != 3 && path && std::strcmp(s.path, path) == 0)) {
-      s.state.store(0);
+void Release(const std::string& path) {
+  for (PathSlot& s : g_paths) {
+    if (s.state.load() != kFree && std::strcmp(s.path, path.c_str()) == 0) {
+      s.state.store(kFree);
       return;
     }
   }
@@ -78,17 +87,15 @@ void RemoveTree(int dirfd, const char* name, int depth) {
 }
 
 void OnSignal(int sig) {
-  for (Slot& s : g_slots)
-    if (s.state.load() == 3) ::kill(-s.pgid, SIGKILL);
-  // Trees first (temporary folders), then the parents made for them,
-  // innermost first (claimed outermost first).
-  for (Slot& s : g_slots)
-    if (s.state.load() == 1) RemoveTree(AT_FDCWD, s.path, 6);
+  for (auto& g : g_groups)
+    if (const pid_t p = g.load(); p > 0) ::kill(-p, SIGKILL);
+  for (PathSlot& s : g_paths)
+    if (s.state.load() == kRemove) RemoveTree(AT_FDCWD, s.path, 6);
   // Slots are reused, so their order is not the nesting order: a parent
   // that still holds a child is removed on a later pass.
-  for (int pass = 0; pass < kSlots; ++pass)
-    for (int i = kSlots - 1; i >= 0; --i)
-      if (g_slots[i].state.load() == 2) ::rmdir(g_slots[i].path);
+  for (int pass = 0; pass < 8; ++pass)
+    for (PathSlot& s : g_paths)
+      if (s.state.load() == kRemoveIfEmpty) ::rmdir(s.path);
   ::signal(sig, SIG_DFL);
   ::raise(sig);
 }
@@ -96,9 +103,9 @@ void OnSignal(int sig) {
 class Tracker : public TempTracker {
  public:
   void Track(const std::filesystem::path& p, Kind kind) override {
-    Claim(kind == Kind::kTree ? 1 : 2, std::filesystem::absolute(p).c_str(), 0);
+    Claim(kind == Kind::kRemove ? kRemove : kRemoveIfEmpty, Absolute(p));
   }
-  void Untrack(const std::filesystem::path& p) override { Release(std::filesystem::absolute(p).c_str(), 0); }
+  void Untrack(const std::filesystem::path& p) override { Release(Absolute(p)); }
 };
 Tracker g_tracker;
 
@@ -115,9 +122,20 @@ void InstallSignalCleanup() {
   ::signal(SIGXFSZ, SIG_IGN);
 }
 
-void TrackTree(const std::filesystem::path& p) { g_tracker.Track(p, TempTracker::Kind::kTree); }
+void TrackTree(const std::filesystem::path& p) { g_tracker.Track(p, TempTracker::Kind::kRemove); }
 void UntrackTree(const std::filesystem::path& p) { g_tracker.Untrack(p); }
-void TrackProcessGroup(pid_t pgid) { Claim(3, nullptr, pgid); }
-void UntrackProcessGroup(pid_t pgid) { Release(nullptr, pgid); }
+
+void TrackProcessGroup(pid_t pgid) {
+  for (auto& g : g_groups) {
+    pid_t expected = 0;
+    if (g.compare_exchange_strong(expected, pgid)) return;
+  }
+}
+void UntrackProcessGroup(pid_t pgid) {
+  for (auto& g : g_groups) {
+    pid_t expected = pgid;
+    if (g.compare_exchange_strong(expected, 0)) return;
+  }
+}
 
 }  // namespace tfq::cli

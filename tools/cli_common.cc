@@ -58,11 +58,16 @@ void Warn(const std::string& message) {
   std::fprintf(stderr, "tfjs-quant: warning: %s\n", Printable(message, 2000).c_str());
 }
 
-Result<OpenedModel> OpenModel(const fs::path& in, const Limits& limits) {
+Result<OpenedModel> OpenModel(const fs::path& in, const std::vector<std::string>& limit_specs) {
+  TFQ_ASSIGN_OR_RETURN(const Limits limits, ParseLimits(limit_specs));
   OpenedModel om;
   TFQ_ASSIGN_OR_RETURN(om.where, LocateModel(in));
   TFQ_ASSIGN_OR_RETURN(om.source, DiskSource::Create(om.where.folder));
-  auto model = Model::Open(*om.source, om.where.json_name, limits);
+  // The JSON the user named is read as named (any file name, a link); only
+  // the shards the manifest names go through the folder's rules.
+  TFQ_ASSIGN_OR_RETURN(std::string text,
+                       ReadModelJson(om.where.folder / om.where.json_name, limits.json_bytes, "json_bytes"));
+  auto model = Model::FromText(*om.source, std::move(text), om.where.json_name, limits);
   if (!model.ok()) return model.status();
   om.model = std::make_unique<Model>(std::move(model).value());
   om.inputs.folder = om.where.folder;
@@ -102,14 +107,14 @@ void AddLimitOption(CLI::App& sub, std::vector<std::string>& limits) {
       ->type_name("NAME=N");
 }
 
-Result<uint64_t> ParseByteCount(const std::string& flag, const std::string& text) {
+Result<uint64_t> ParsePositive(const std::string& flag, const std::string& text, const std::string& unit) {
   uint64_t v = 0;
   const char* b = text.data();
   const char* e = b + text.size();
   auto [ptr, ec] = std::from_chars(b, e, v);
   if (text.empty() || ec != std::errc() || ptr != e || v == 0) {
-    return InvalidArgument(flag + " " + Quoted(text) + ": expected a whole number of bytes from 1 to " +
-                           std::to_string(UINT64_MAX));
+    return InvalidArgument(Printable(flag, 80) + " " + Quoted(text, 80) + ": expected a whole number " +
+                           (unit.empty() ? "" : "of " + unit + " ") + "from 1 to " + std::to_string(UINT64_MAX));
   }
   return v;
 }
@@ -119,7 +124,7 @@ Result<Limits> ParseLimits(const std::vector<std::string>& specs) {
   for (const auto& spec : specs) {
     const size_t eq = spec.find('=');
     if (eq == std::string::npos) return InvalidArgument("--limit " + Quoted(spec) + ": expected NAME=N, e.g. json_depth=5000");
-    TFQ_ASSIGN_OR_RETURN(uint64_t v, ParseByteCount("--limit " + spec.substr(0, eq), spec.substr(eq + 1)));
+    TFQ_ASSIGN_OR_RETURN(uint64_t v, ParsePositive("--limit " + spec.substr(0, eq), spec.substr(eq + 1), ""));
     TFQ_RETURN_IF_ERROR(SetLimit(&limits, spec.substr(0, eq), v));
   }
   return limits;
@@ -131,19 +136,20 @@ std::string Grouped(uint64_t n) {
   return s;
 }
 
-std::string ShapeText(const std::vector<int64_t>& shape) {
-  std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i) out += (i ? "," : "") + std::to_string(shape[i]);
-  return out + "]";
-}
-
 std::string Db(double db) {
   if (std::isinf(db)) return db > 0 ? "exact" : "-inf";
   return fmt::format("{:.1f}", db);
 }
 
 std::string ClipName(std::string_view name, size_t n) {
-  std::string p = Printable(name, 4 * n + 64);
+  // The tail is what tells names apart: cut the raw name first (at a
+  // character boundary), then make it printable.
+  if (name.size() > 4 * n) {
+    size_t from = name.size() - 4 * n;
+    while (from < name.size() && (static_cast<unsigned char>(name[from]) & 0xC0) == 0x80) ++from;
+    name = name.substr(from);
+  }
+  std::string p = Printable(name, std::string::npos);
   size_t chars = 0;
   for (unsigned char c : p) chars += (c & 0xC0) != 0x80;
   if (chars <= n) return p;
@@ -156,12 +162,6 @@ std::string ClipName(std::string_view name, size_t n) {
   return "…" + p.substr(cut);
 }
 
-namespace {
-std::string EncodingLabel(const WeightEntry& e, Encoding enc) {
-  return enc == Encoding::kRaw ? std::string(DTypeName(e.dtype)) : std::string(EncodingName(enc));
-}
-}  // namespace
-
 void PrintSummary(const OpenedModel& in, const WriteReport& report, const fs::path& out) {
   const Model& m = *in.model;
   const ModelFile& mf = m.file();
@@ -173,9 +173,9 @@ void PrintSummary(const OpenedModel& in, const WriteReport& report, const fs::pa
   for (size_t i = 0; i < report.tensors.size(); ++i) {
     const auto& o = report.tensors[i];
     const WeightEntry& e = m.entry(m.tensors()[i]);
-    std::string label = EncodingLabel(e, o.after);
+    std::string label(StoredName(e.dtype, o.after));
     if (!o.changed) label += " (kept)";
-    else label = EncodingLabel(e, o.before) + " -> " + label;
+    else label = std::string(StoredName(e.dtype, o.before)) + " -> " + label;
     Row& r = rows[label];
     ++r.count;
     r.before += o.bytes_before;

@@ -47,7 +47,8 @@ struct OpenedModel {
   InputPaths inputs;  // what no output may touch
   std::string shown;  // the model JSON's path, printable
 };
-Result<OpenedModel> OpenModel(const std::filesystem::path& in, const Limits& limits);
+// Opens IN with the limits of `limit_specs` (--limit NAME=N ...).
+Result<OpenedModel> OpenModel(const std::filesystem::path& in, const std::vector<std::string>& limit_specs);
 
 // Writes `model` with `plan` into a new folder `out`, atomically; `sync`:
 // durably (fsync). Shows a progress bar on a terminal for large models.
@@ -61,13 +62,12 @@ void PrintSummary(const OpenedModel& in, const WriteReport& report, const std::f
 // --limit NAME=N (repeatable), for every command that reads a model.
 void AddLimitOption(CLI::App& sub, std::vector<std::string>& limits);
 Result<Limits> ParseLimits(const std::vector<std::string>& specs);
-// A positive byte count with no sign, no suffix and no overflow.
-Result<uint64_t> ParseByteCount(const std::string& flag, const std::string& text);
+// A whole number from 1 to UINT64_MAX with no sign, no suffix and no
+// overflow; messages name `flag` and what the number counts (`unit`).
+Result<uint64_t> ParsePositive(const std::string& flag, const std::string& text, const std::string& unit);
 
 // "1,234,567"
 std::string Grouped(uint64_t n);
-// "[3,3,24,1]"
-std::string ShapeText(const std::vector<int64_t>& shape);
 // "41.3"; "exact" for +infinity (a lossless decode); "-inf"
 std::string Db(double db);
 // A weight name for a table column of `n` characters: printable, and cut

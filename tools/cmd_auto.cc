@@ -5,7 +5,9 @@
 // the written model once more in a separate evaluation.
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -38,7 +40,7 @@ Status ParseDims(const std::vector<std::string>& dims, NodeOptions* o) {
     char* end = nullptr;
     errno = 0;
     long long x = std::strtoll(s.c_str(), &end, 10);
-    if (s.empty() || *end || x <= 0 || x > (int64_t{1} << 31) || errno == ERANGE) return false;
+    if (s.empty() || *end || x <= 0 || x > INT32_MAX || errno == ERANGE) return false;
     *v = x;
     return true;
   };
@@ -155,12 +157,10 @@ int Run(const AutoArgs& a) {
   auto budget = ParseBudget(a.budget);
   if (!budget.ok()) return Fail(budget.status());
   if (Status s = CheckArgs(a, *budget); !s.ok()) return Fail(s);
-  auto shard_size = ParseByteCount("--weight_shard_size_bytes", a.shard_size);
+  auto shard_size = ParsePositive("--weight_shard_size_bytes", a.shard_size, "bytes");
   if (!shard_size.ok()) return Fail(shard_size.status());
-  auto limits = ParseLimits(a.limits);
-  if (!limits.ok()) return Fail(limits.status());
 
-  auto opened = OpenModel(a.in, *limits);
+  auto opened = OpenModel(a.in, a.limits);
   if (!opened.ok()) return Fail(opened.status());
   const Model& model = *opened->model;
   // Refuse a bad OUT now, not after a long search.

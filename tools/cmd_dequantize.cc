@@ -20,11 +20,9 @@ struct DequantizeArgs {
 };
 
 int Run(const DequantizeArgs& a) {
-  auto shard_size = ParseByteCount("--weight_shard_size_bytes", a.shard_size);
+  auto shard_size = ParsePositive("--weight_shard_size_bytes", a.shard_size, "bytes");
   if (!shard_size.ok()) return Fail(shard_size.status());
-  auto limits = ParseLimits(a.limits);
-  if (!limits.ok()) return Fail(limits.status());
-  auto opened = OpenModel(a.in, *limits);
+  auto opened = OpenModel(a.in, a.limits);
   if (!opened.ok()) return Fail(opened.status());
   std::vector<Target> plan(opened->model->tensors().size(), Target::kRaw);
   WriteOptions options;

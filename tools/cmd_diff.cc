@@ -19,16 +19,10 @@ struct DiffArgs {
   std::vector<std::string> limits;
 };
 
-std::string EncodingText(DType dtype, Encoding enc) {
-  return enc == Encoding::kRaw ? std::string(DTypeName(dtype)) : std::string(EncodingName(enc));
-}
-
 int Run(const DiffArgs& args) {
-  auto limits = ParseLimits(args.limits);
-  if (!limits.ok()) return Fail(limits.status());
-  auto a = OpenModel(args.a, *limits);
+  auto a = OpenModel(args.a, args.limits);
   if (!a.ok()) return Fail(a.status());
-  auto b = OpenModel(args.b, *limits);
+  auto b = OpenModel(args.b, args.limits);
   if (!b.ok()) return Fail(b.status());
   auto report = Diff(*a->model, *b->model);
   if (!report.ok()) return Fail(report.status());
@@ -40,13 +34,13 @@ int Run(const DiffArgs& args) {
   for (const TensorDiff& d : report->tensors) {
     const std::string name = ClipName(d.name, 44);
     if (d.bytes_only) {
-      fmt::print("  {:<44} {:<8} {:<8} {:>12}\n", name, EncodingText(d.dtype, d.a), EncodingText(d.dtype, d.b),
+      fmt::print("  {:<44} {:<8} {:<8} {:>12}\n", name, StoredName(d.dtype, d.a), StoredName(d.dtype, d.b),
                  d.differs ? "differs" : "identical");
       continue;
     }
     if (d.sqnr_db < worst) worst = d.sqnr_db, worst_name = d.name;
-    fmt::print("  {:<44} {:<8} {:<8} {:>12.4g} {:>12.4g} {:>8} {:>12.8f}\n", name, EncodingText(d.dtype, d.a),
-               EncodingText(d.dtype, d.b), d.max_abs, d.rmse, Db(d.sqnr_db), d.cosine);
+    fmt::print("  {:<44} {:<8} {:<8} {:>12.4g} {:>12.4g} {:>8} {:>12.8f}\n", name, StoredName(d.dtype, d.a),
+               StoredName(d.dtype, d.b), d.max_abs, d.rmse, Db(d.sqnr_db), d.cosine);
   }
   fmt::print("\n{} tensors compared, {} differ", report->tensors.size(), report->differ);
   if (!worst_name.empty() && !std::isinf(worst)) fmt::print("; lowest SQNR {} dB in {}", Db(worst), Printable(worst_name));

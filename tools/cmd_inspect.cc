@@ -22,9 +22,7 @@ struct InspectArgs {
 };
 
 int Run(const InspectArgs& a) {
-  auto limits = ParseLimits(a.limits);
-  if (!limits.ok()) return Fail(limits.status());
-  auto opened = OpenModel(a.in, *limits);
+  auto opened = OpenModel(a.in, a.limits);
   if (!opened.ok()) return Fail(opened.status());
   auto built = BuildInspectView(*opened, !a.no_wire);
   if (!built.ok()) return Fail(built.status());

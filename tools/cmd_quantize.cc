@@ -55,14 +55,12 @@ int Run(const QuantizeArgs& a) {
   }
   if (!a.skip.empty()) sel.skip = SplitPatterns(a.skip);
   WriteOptions options;
-  auto shard_size = ParseByteCount("--weight_shard_size_bytes", a.shard_size);
+  auto shard_size = ParsePositive("--weight_shard_size_bytes", a.shard_size, "bytes");
   if (!shard_size.ok()) return Fail(shard_size.status());
   options.shard_size_bytes = *shard_size;
   options.arithmetic = a.arithmetic == "float32" ? Arithmetic::kNumpy1Float32 : Arithmetic::kFloat64;
-  auto limits = ParseLimits(a.limits);
-  if (!limits.ok()) return Fail(limits.status());
 
-  auto opened = OpenModel(a.in, *limits);
+  auto opened = OpenModel(a.in, a.limits);
   if (!opened.ok()) return Fail(opened.status());
   auto plan = Plan(*opened->model, sel);
   if (!plan.ok()) return Fail(plan.status());

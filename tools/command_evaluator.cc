@@ -3,6 +3,7 @@
 // folder and the user's command runs on it (killed after --eval-timeout);
 // the number on its last line of stdout is the score the budget bounds.
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 
 #include "evaluators.h"
@@ -22,10 +23,9 @@ std::string Replace(std::string s, const std::string& from, const std::string& t
 Result<double> CommandEvaluator::RunOn(const fs::path& model_json, const std::string& what) {
   std::string cmd = Replace(Replace(command_, "{model}", ShellQuote(model_json.string())), "{dir}",
                             ShellQuote(model_json.parent_path().string()));
-  const fs::path err_file = work_dir_ / "eval-cmd.stderr";
-  TFQ_ASSIGN_OR_RETURN(ShellResult r, RunShell(cmd, err_file, timeout_));
+  TFQ_ASSIGN_OR_RETURN(ShellResult r, RunShell(cmd, timeout_));
   const std::string where = "--eval-cmd on " + what + " (" + Printable(model_json.string()) + ")";
-  const std::string err_tail = FileTail(err_file, 8);
+  const std::string err_tail = LastLines(r.err, 8);
   if (r.timed_out) {
     return EvaluatorFailed(where + " did not finish within " + std::to_string(timeout_.count() / 1000) +
                            " s (--eval-timeout) and was killed" +
@@ -45,8 +45,8 @@ Result<double> CommandEvaluator::RunOn(const fs::path& model_json, const std::st
   errno = 0;
   char* end = nullptr;
   double v = std::strtod(last.c_str(), &end);
-  if (end == last.c_str() || *end != '\0' || errno == ERANGE) {
-    return EvaluatorFailed(where + ": its last line of stdout is not a number: " + Quoted(last, 200));
+  if (end == last.c_str() || *end != '\0' || errno == ERANGE || !std::isfinite(v)) {
+    return EvaluatorFailed(where + ": its last line of stdout is not a finite number: " + Quoted(last, 200));
   }
   return v;
 }

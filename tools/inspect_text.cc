@@ -44,7 +44,7 @@ std::string RenderText(const InspectView& v, bool all, bool color) {
   for (size_t i = 0; i < shown; ++i) {
     const auto& t = r.tensors[order[i]];
     std::string risk(RiskName(t.risk));
-    std::string stored = t.stored == Encoding::kRaw ? std::string(DTypeName(t.dtype)) : std::string(EncodingName(t.stored));
+    const std::string stored(StoredName(t.dtype, t.stored));
     std::string line;
     if (t.quantizable && t.elements > 0 && t.nan_count + t.inf_count == 0) {
       line = fmt::format("  {:<6} {:<40} {:<16} {:<8} {:>11} {:>6} {:>8} {:>6} {:>6} {:>5}  {}", risk, ClipName(t.name, 40),

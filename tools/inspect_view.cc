@@ -9,7 +9,7 @@ namespace tfq::cli {
 Result<InspectView> BuildInspectView(const OpenedModel& in, bool wire) {
   std::array<WireSize, kNumVariants> sizes;
   for (const WireSize& w : sizes)
-    if (wire && !w.ok()) return OutOfMemory("cannot start the gzip and brotli encoders (try --no-wire)");
+    if (wire && !w.ok()) return OutOfMemory("cannot start the gzip and brotli encoders (inspect --no-wire skips them)");
   InspectOptions options;
   if (wire) {
     options.on_bytes = [&sizes](int variant, std::span<const uint8_t> bytes) {

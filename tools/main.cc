@@ -28,14 +28,17 @@ int SelectKernels() {
   return tfq::cli::kExitUsage;
 }
 
-// Runs a subcommand. The library reports allocation failures of tensor
-// buffers as a Status; anything else that runs out of memory lands here,
+// Runs a subcommand. The library reports failures as a Status, allocation
+// failures of tensor buffers included; what the tool's own code (CLI11,
+// std::filesystem, small allocations) throws on the main thread lands here,
 // after the destructors on the way have removed the temporary output.
 int RunCommand(const tfq::cli::Runner& run) {
   try {
     return run();
   } catch (const std::bad_alloc&) {
     return tfq::cli::Fail(tfq::OutOfMemory("out of memory"));
+  } catch (const std::exception& e) {
+    return tfq::cli::Fail(tfq::Internal(std::string("unexpected exception: ") + e.what()));
   }
 }
 

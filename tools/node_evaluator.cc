@@ -8,7 +8,7 @@
 // a default value.
 #include <unistd.h>
 
-#include <fstream>
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "evaluators.h"
@@ -25,10 +25,13 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kScript = "bin/tfjs-quant-eval.mjs";
+// Protocol replies nest a few levels; anything deeper is not one (and would
+// cost a DOM of its depth).
+constexpr int kMaxReplyDepth = 32;
 
 std::string Key(const std::string& name, Target t) { return name + "@" + std::string(TargetName(t)); }
 
-// Field access that cannot abort (nlohmann is built to abort, not throw).
+// Field access that never throws or aborts, whatever the reply holds.
 const json* Field(const json& j, const char* key) {
   if (!j.is_object()) return nullptr;
   auto it = j.find(key);
@@ -39,12 +42,50 @@ std::optional<double> Number(const json& j, const char* key) {
   if (!f || !f->is_number()) return std::nullopt;
   return f->get<double>();
 }
+// An integer-valued number in [0, max], safe to cast.
+std::optional<int64_t> Count(const json& j, const char* key, int64_t max) {
+  const auto v = Number(j, key);
+  if (!v || !(*v >= 0 && *v <= static_cast<double>(max)) || *v != std::floor(*v)) return std::nullopt;
+  return static_cast<int64_t>(*v);
+}
 std::string Text(const json& j, const char* key, const std::string& fallback) {
   const json* f = Field(j, key);
   return f && f->is_string() ? f->get<std::string>() : fallback;
 }
 
-std::string Shown(const std::string& line) { return Quoted(line, 200); }
+// Arrays and objects nested deeper than `max` in a line (outside strings).
+bool TooDeep(const std::string& line, int max) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
+// A protocol line as JSON; discarded if it is not JSON or nests too deep.
+json ParseLine(const std::string& line) {
+  if (TooDeep(line, kMaxReplyDepth)) return json::value_t::discarded;
+  return json::parse(line, nullptr, false);
+}
+
+std::string QuotedLine(const std::string& line) { return Quoted(line, 200); }
+
+std::string Absolute(const fs::path& p) {
+  std::error_code ec;
+  const fs::path a = fs::absolute(p, ec);
+  return (ec ? p : a).string();
+}
 
 }  // namespace
 
@@ -82,8 +123,7 @@ Result<std::unique_ptr<NodeEvaluator>> NodeEvaluator::Start(const Model& model, 
                            "or later; install it (Debian: apt-get install nodejs npm, or run scripts/setup.sh), or give "
                            "your own evaluator with --eval-cmd");
   }
-  TFQ_ASSIGN_OR_RETURN(Child child, Child::Start({node->string(), (o.package / kScript).string()},
-                                                 o.work_dir / "evaluator.log"));
+  TFQ_ASSIGN_OR_RETURN(Child child, Child::Start({node->string(), (o.package / kScript).string()}));
   std::unique_ptr<NodeEvaluator> ev(new NodeEvaluator(model, std::move(child), o));
   ev->sent_.assign(model.tensors().size(), {});
   TFQ_RETURN_IF_ERROR(ev->ReadReady());
@@ -94,11 +134,11 @@ Result<std::unique_ptr<NodeEvaluator>> NodeEvaluator::Start(const Model& model, 
 // The first line must be {"ready": true, ...}; {"ready": false, "error":
 // ...} says why it could not start.
 Status NodeEvaluator::ReadReady() {
-  auto line = child_.ReadLine(options_.timeout);
+  auto line = child_.ReadLine(After(options_.timeout));
   if (!line.ok()) return Failed("it did not start: " + line.status().message());
-  const json r = json::parse(*line, nullptr, false);
+  const json r = ParseLine(*line);
   const json* ready = Field(r, "ready");
-  if (!ready || !ready->is_boolean()) return Failed("it wrote " + Shown(*line) + " instead of its ready line");
+  if (!ready || !ready->is_boolean()) return Failed("it wrote " + QuotedLine(*line) + " instead of its ready line");
   if (!ready->get<bool>()) return Failed("it could not start: " + Text(r, "error", "no reason given"));
   return Status::Ok();
 }
@@ -106,28 +146,32 @@ Status NodeEvaluator::ReadReady() {
 Status NodeEvaluator::Load() {
   const auto& o = options_;
   json req = {{"cmd", "load"},
-              {"model", fs::absolute(o.model_json).string()},
+              {"model", Absolute(o.model_json)},
               {"count", o.count},
               {"seed", o.seed},
               {"dims", {{"default", o.default_dim}}},
-              {"inputs_dir", o.inputs_dir.empty() ? json(nullptr) : json(fs::absolute(o.inputs_dir).string())},
+              {"inputs_dir", o.inputs_dir.empty() ? json(nullptr) : json(Absolute(o.inputs_dir))},
               {"outputs", o.outputs.empty() ? json(nullptr) : json(o.outputs)}};
   for (const auto& [name, shape] : o.shapes) req["dims"][name] = shape;
   TFQ_ASSIGN_OR_RETURN(json r, Call(std::move(req)));
   const json* ins = Field(r, "inputs");
   const json* outs = Field(r, "outputs");
-  const auto count = Number(r, "count");
-  if (!count || !ins || !ins->is_array() || !outs || !outs->is_array()) {
-    return Failed("its reply to 'load' lacks a count, inputs or outputs");
+  const auto count = Count(r, "count", 100000);
+  if (!count || *count < 1 || !ins || !ins->is_array() || !outs || !outs->is_array()) {
+    return Failed("its reply to 'load' lacks a count of inputs (1 to 100000), the inputs or the outputs");
   }
-  if (*count < 1 || *count > 100000) return Failed("it built " + std::to_string(*count) + " inputs");
   count_ = static_cast<int>(*count);
-  kind = Text(r, "kind", "?");
+  kind = Printable(Text(r, "kind", "?"), 20);
   for (const auto& i : *ins) {
     std::string shape = "[";
-    if (const json* s = Field(i, "shape"); s && s->is_array())
-      for (const auto& d : *s) shape += (shape.size() > 1 ? "," : "") + d.dump();
-    input_desc.push_back(Text(i, "name", "?") + " " + Text(i, "dtype", "?") + " " + shape + "]");
+    if (const json* s = Field(i, "shape"); s && s->is_array()) {
+      for (const auto& d : *s) {
+        const bool dim = d.is_number_integer() && !(d.is_number_unsigned() && d.get<uint64_t>() > (uint64_t{1} << 53));
+        shape += (shape.size() > 1 ? "," : "") + (dim ? std::to_string(d.get<int64_t>()) : std::string("?"));
+      }
+    }
+    input_desc.push_back(Printable(Text(i, "name", "?"), 80) + " " + Printable(Text(i, "dtype", "?"), 20) + " " +
+                         shape + "]");
   }
   for (const auto& out : *outs) {
     const json* name = Field(out, "name");
@@ -139,53 +183,60 @@ Status NodeEvaluator::Load() {
 }
 
 NodeEvaluator::~NodeEvaluator() {
-  // A healthy evaluator gets to quit; a failed one is killed at once.
-  if (!failed_ && child_.WriteLine(R"({"id":0,"cmd":"quit"})").ok()) child_.Stop();
+  // A healthy evaluator gets to quit; a failed one was killed already.
+  if (!failed_ && child_.WriteLine(R"({"id":0,"cmd":"quit"})", After(std::chrono::seconds(2))).ok()) child_.Stop();
   else child_.Stop(std::chrono::milliseconds(0));
 }
 
 Status NodeEvaluator::Failed(const std::string& what) {
   failed_ = true;
-  std::string tail = FileTail(options_.work_dir / "evaluator.log", 12);
+  child_.Stop(std::chrono::milliseconds(0));  // kill it, and read its last words
+  const std::string tail = child_.ErrTail(12);
   return EvaluatorFailed("TensorFlow.js evaluator: " + what + (tail.empty() ? "" : "\nits last messages:\n" + tail));
 }
 
+// Requests are answered one at a time, in order: the next line must be the
+// reply to this one, and all of it must come before one deadline.
 Result<json> NodeEvaluator::Call(json req) {
   const int id = next_id_++;
   const std::string cmd = req["cmd"].get<std::string>();
   req["id"] = id;
-  if (Status s = child_.WriteLine(req.dump(-1, ' ', false, json::error_handler_t::replace)); !s.ok()) {
-    return Failed(s.message() + " before '" + cmd + "'");
+  const Deadline deadline = After(options_.timeout);
+  const std::string late = " within " + std::to_string(options_.timeout.count() / 1000) + " s (--eval-timeout)";
+  if (Status s = child_.WriteLine(req.dump(-1, ' ', false, json::error_handler_t::replace), deadline); !s.ok()) {
+    return Failed(s.message() + (s.message() == kTimedOut ? late : "") + " before '" + cmd + "'");
   }
-  for (;;) {
-    auto line = child_.ReadLine(options_.timeout);
-    if (!line.ok()) return Failed(line.status().message() + " during '" + cmd + "'");
-    json r = json::parse(*line, nullptr, false);
-    if (!r.is_object()) return Failed("it wrote a line that is not part of the protocol: " + Shown(*line));
-    const auto rid = Number(r, "id");
-    if (!rid || *rid != id) continue;  // a reply to an earlier request
-    const json* ok = Field(r, "ok");
-    if (!ok || !ok->is_boolean()) return Failed("its reply to '" + cmd + "' has no \"ok\": " + Shown(*line));
-    if (!ok->get<bool>()) {
-      const std::string err = Text(r, "error", "unknown error");
-      // At load, a bad --outputs, --inputs or --dim is the user's to fix.
-      if (cmd == "load") return InvalidArgument(Printable(err, 2000));
-      return Failed("'" + cmd + "' failed: " + err);
-    }
-    return r;
+  auto line = child_.ReadLine(deadline);
+  if (!line.ok()) {
+    const std::string& m = line.status().message();
+    return Failed((m == kTimedOut ? "it did not answer" + late : m) + " during '" + cmd + "'");
   }
+  json r = ParseLine(*line);
+  if (!r.is_object()) return Failed("it wrote a line that is not part of the protocol: " + QuotedLine(*line));
+  const auto rid = Number(r, "id");
+  if (!rid || *rid != id) return Failed("it answered " + QuotedLine(*line) + " to request " + std::to_string(id) + " ('" + cmd + "')");
+  const json* ok = Field(r, "ok");
+  if (!ok || !ok->is_boolean()) return Failed("its reply to '" + cmd + "' has no \"ok\": " + QuotedLine(*line));
+  if (!ok->get<bool>()) {
+    const std::string err = Text(r, "error", "unknown error");
+    // A bad --outputs, --inputs or --dim is the user's to fix.
+    const json* usage = Field(r, "usage");
+    if (usage && usage->is_boolean() && usage->get<bool>()) return InvalidArgument(Printable(err, 2000));
+    return Failed("'" + cmd + "' failed: " + err);
+  }
+  return r;
 }
 
 Result<Measurement> NodeEvaluator::ParseMeasurement(const json& reply) {
   Measurement m;
-  m.inferences = static_cast<int64_t>(Number(reply, "inferences").value_or(0));
+  m.inferences = Count(reply, "inferences", int64_t{1} << 40).value_or(0);
   const json* results = Field(reply, "results");
   if (!results || !results->is_array() || results->empty()) return Failed("an evaluation returned no results");
   for (const auto& x : *results) {
     Sample s;
-    const auto input = Number(x, "input");
+    const auto input = Count(x, "input", count_ - 1);
     const std::string out = Text(x, "output", "");
-    if (!input || *input < 0 || *input >= count_) return Failed("a result names no valid input");
+    if (!input) return Failed("a result names no valid input");
     s.input = static_cast<int>(*input);
     s.output = -1;
     for (size_t k = 0; k < outputs.size(); ++k)
@@ -194,7 +245,7 @@ Result<Measurement> NodeEvaluator::ParseMeasurement(const json& reply) {
     // JSON has no NaN: an error sum that overflowed arrives as null.
     const auto err = Number(x, "err");
     s.err = err.value_or(0);
-    s.non_finite = static_cast<int64_t>(Number(x, "nonfinite").value_or(0));
+    s.non_finite = Count(x, "nonfinite", int64_t{1} << 53).value_or(0);
     if (!err) s.non_finite = std::max<int64_t>(s.non_finite, 1);
     const auto n = Number(x, "n"), sig = Number(x, "sig");
     if (!n || !sig) return Failed("a result lacks its value count or signal power");
@@ -203,8 +254,8 @@ Result<Measurement> NodeEvaluator::ParseMeasurement(const json& reply) {
     s.max_abs = Number(x, "maxabs").value_or(0);
     s.dot = Number(x, "dot").value_or(0);
     s.nout = Number(x, "nout").value_or(0);
-    s.argmax_ref = static_cast<int64_t>(Number(x, "argmax_ref").value_or(0));
-    s.argmax_out = static_cast<int64_t>(Number(x, "argmax_out").value_or(0));
+    s.argmax_ref = Count(x, "argmax_ref", int64_t{1} << 53).value_or(0);
+    s.argmax_out = Count(x, "argmax_out", int64_t{1} << 53).value_or(0);
     m.samples.push_back(s);
   }
   return m;
@@ -222,7 +273,7 @@ Result<Measurement> NodeEvaluator::Evaluate(std::span<const Target> plan, std::s
     if (!sent_[i][t]) {
       TFQ_ASSIGN_OR_RETURN(EncodedTensor enc, EncodeTensor(model_, i, plan[i]));
       if (!enc.changed) continue;
-      json entry = json::parse(EntryToJson(enc.entry), nullptr, false);
+      json entry = ParseLine(EntryToJson(enc.entry));
       entry["key"] = Key(e.name, plan[i]);
       entries.push_back(entry);
       bytes.append(reinterpret_cast<const char*>(enc.bytes.data()), enc.bytes.size());
@@ -231,12 +282,8 @@ Result<Measurement> NodeEvaluator::Evaluate(std::span<const Target> plan, std::s
     assign[e.name] = Key(e.name, plan[i]);
   }
   if (!entries.empty()) {
-    fs::path file = options_.work_dir / ("weights-" + std::to_string(++files_) + ".bin");
-    {
-      std::ofstream f(file, std::ios::binary);
-      f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-      if (!f) return IOError("cannot write " + Printable(file.string()));
-    }
+    const fs::path file = options_.work_dir / ("weights-" + std::to_string(++files_) + ".bin");
+    TFQ_RETURN_IF_ERROR(WriteFileAtomically(file, bytes, InputPaths{}));
     auto r = Call(json{{"cmd", "weights"}, {"file", file.string()}, {"entries", std::move(entries)}});
     std::error_code ec;
     fs::remove(file, ec);
@@ -250,7 +297,7 @@ Result<Measurement> NodeEvaluator::Evaluate(std::span<const Target> plan, std::s
 
 Result<Measurement> NodeEvaluator::EvaluateModel(const fs::path& model_json) {
   TFQ_ASSIGN_OR_RETURN(json reply,
-                       Call(json{{"cmd", "eval_model"}, {"model", fs::absolute(model_json).string()}, {"inputs", nullptr}}));
+                       Call(json{{"cmd", "eval_model"}, {"model", Absolute(model_json)}, {"inputs", nullptr}}));
   return ParseMeasurement(reply);
 }
 

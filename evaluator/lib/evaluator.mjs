@@ -10,6 +10,7 @@ import { tf, tfc, tfl } from './tf.mjs';
 import { readModelArtifacts, modelKind, artifactsHandler } from './io_handler.mjs';
 import { resolveShape, defaultSamples, samplesFromDir } from './inputs.mjs';
 import { compare } from './metrics.mjs';
+import { UsageError } from './protocol.mjs';
 
 // Bytes per element of a weight as stored in a shard (tfjs weight format).
 const QUANT_BYTES = { uint8: 1, uint16: 2, float16: 2 };
@@ -63,13 +64,13 @@ function outputCatalog(model, kind) {
 function selectOutputs(catalog, wanted) {
   if (wanted == null) return catalog;
   if (!Array.isArray(wanted) || wanted.length === 0 || !wanted.every(w => typeof w === 'string')) {
-    throw new Error(`"outputs" must be null or a non-empty array of output names; available: ${catalog.map(c => c.name).join(', ')}`);
+    throw new UsageError(`"outputs" must be null or a non-empty array of output names; available: ${catalog.map(c => c.name).join(', ')}`);
   }
   const seen = new Set();
   const out = [];
   for (const w of wanted) {
     const hit = catalog.find(c => c.aliases.has(w));
-    if (!hit) throw new Error(`unknown output "${w}"; available outputs: ${catalog.map(c => c.name).join(', ')}`);
+    if (!hit) throw new UsageError(`unknown output "${w}"; available outputs: ${catalog.map(c => c.name).join(', ')}`);
     if (!seen.has(hit.index)) { seen.add(hit.index); out.push(hit); }
   }
   return out;
@@ -190,7 +191,7 @@ export class Evaluator {
       st.shapes = st.inputs.map(inp => resolveShape(inp, dims));
       for (const inp of st.inputs) {
         if (!['float32', 'int32', 'bool'].includes(inp.dtype)) {
-          throw new Error(`input "${inp.name}" has dtype ${inp.dtype}; only float32, int32 and bool inputs are supported`);
+          throw new UsageError(`input "${inp.name}" has dtype ${inp.dtype}; only float32, int32 and bool inputs are supported`);
         }
       }
       if (req.inputs_dir != null) {

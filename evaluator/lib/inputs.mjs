@@ -10,6 +10,7 @@ import path from 'node:path';
 import { mulberry32, streamSeed } from './prng.mjs';
 import { parseNpy } from './npy.mjs';
 import { decodeImage, resizeBilinear } from './images.mjs';
+import { UsageError } from './protocol.mjs';
 
 const GRID = 8; // grid points per spatial axis of the smooth random field
 
@@ -37,27 +38,27 @@ export function resolveShape(input, dims) {
   const { name, shape } = input;
   const def = dims && dims.default != null ? dims.default : 256;
   if (!Number.isInteger(def) || def <= 0) {
-    throw new Error(`dims.default must be a positive integer, got ${JSON.stringify(def)}`);
+    throw new UsageError(`dims.default must be a positive integer, got ${JSON.stringify(def)}`);
   }
   const override = lookupDims(dims, name);
   if (Array.isArray(override)) {
     if (!override.every(d => Number.isInteger(d) && d > 0)) {
-      throw new Error(`dims["${name}"] must be an array of positive integers, got ${JSON.stringify(override)}`);
+      throw new UsageError(`dims["${name}"] must be an array of positive integers, got ${JSON.stringify(override)}`);
     }
     if (shape != null) {
       const ok = override.length === shape.length &&
           shape.every((d, i) => isUnknown(d) || d === override[i]);
       if (!ok) {
-        throw new Error(`dims["${name}"] = ${JSON.stringify(override)} does not fit input "${name}" of shape ${shapeStr(shape)} (only unknown '?' dims can be chosen)`);
+        throw new UsageError(`dims["${name}"] = ${JSON.stringify(override)} does not fit input "${name}" of shape ${shapeStr(shape)} (only unknown '?' dims can be chosen)`);
       }
     }
     return override.slice();
   }
   if (override != null && !(Number.isInteger(override) && override > 0)) {
-    throw new Error(`dims["${name}"] must be a positive integer or a full shape array, got ${JSON.stringify(override)}`);
+    throw new UsageError(`dims["${name}"] must be a positive integer or a full shape array, got ${JSON.stringify(override)}`);
   }
   if (shape == null) {
-    throw new Error(`input "${name}" has unknown rank; give its full shape as dims["${name}"], e.g. [1,224,224,3]`);
+    throw new UsageError(`input "${name}" has unknown rank; give its full shape as dims["${name}"], e.g. [1,224,224,3]`);
   }
   const fill = override != null ? override : def;
   return shape.map((d, i) => (isUnknown(d) ? (i === 0 ? 1 : fill) : d));
@@ -167,7 +168,7 @@ function listSampleFiles(dir) {
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch (e) {
-    throw new Error(`cannot read inputs folder ${dir}: ${e.code || e.message}`);
+    throw new UsageError(`cannot read inputs folder ${dir}: ${e.code || e.message}`);
   }
   return entries
       .filter(e => e.isFile() && SAMPLE_EXT.includes(path.extname(e.name).toLowerCase()))
@@ -193,7 +194,7 @@ function loadNpySample(file, input, resolved) {
   if (!fits(full)) {
     full = [1, ...shape];
     if (!fits(full)) {
-      throw new Error(`${file}: .npy shape [${shape}] does not match input "${input.name}": expected ${shapeStr(sig.map((d, i) => (i === 0 && isUnknown(d) ? 1 : d)))} (or without the leading batch 1)`);
+      throw new UsageError(`${file}: .npy shape [${shape}] does not match input "${input.name}": expected ${shapeStr(sig.map((d, i) => (i === 0 && isUnknown(d) ? 1 : d)))} (or without the leading batch 1)`);
     }
   }
   return { shape: full, dtype: input.dtype, data: convertValues(data, input.dtype) };
@@ -202,7 +203,7 @@ function loadNpySample(file, input, resolved) {
 function loadImageSample(file, input, resolved) {
   const base = path.basename(file);
   if (resolved.length !== 4 || resolved[0] !== 1 || !(resolved[3] === 1 || resolved[3] === 3)) {
-    throw new Error(`${file}: images need an input of shape [1,H,W,1] or [1,H,W,3]; input "${input.name}" has shape ${shapeStr(input.shape || resolved)} (resolved [${resolved}]); use .npy files instead`);
+    throw new UsageError(`${file}: images need an input of shape [1,H,W,1] or [1,H,W,3]; input "${input.name}" has shape ${shapeStr(input.shape || resolved)} (resolved [${resolved}]); use .npy files instead`);
   }
   if (input.dtype !== 'float32' && input.dtype !== 'int32') {
     throw new Error(`${file}: images can feed float32 or int32 inputs; input "${input.name}" is ${input.dtype}`);

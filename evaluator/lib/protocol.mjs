@@ -3,6 +3,18 @@
 // handled strictly one at a time (the model is shared state).
 import readline from 'node:readline';
 
+/**
+ * An error the user fixes with tfjs-quant's own options (--outputs, --dim,
+ * --inputs): the reply carries "usage": true, and tfjs-quant exits 2
+ * rather than 7.
+ */
+export class UsageError extends Error {
+  constructor(message) {
+    super(message);
+    this.usage = true;
+  }
+}
+
 /** Writes one protocol line to stdout. */
 export function send(obj) {
   return new Promise(resolve => {
@@ -48,7 +60,7 @@ export async function serve(handlers, input = process.stdin) {
     } catch (e) {
       const msg = e && e.message ? e.message : String(e);
       process.stderr.write(`tfjs-quant-eval: ${req.cmd} failed: ${e && e.stack ? e.stack : msg}\n`);
-      resp = { id, ok: false, error: msg };
+      resp = { id, ok: false, error: msg, ...(e && e.usage ? { usage: true } : {}) };
     }
     await send(resp);
     if (req.cmd === 'quit') break;

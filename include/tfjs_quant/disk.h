@@ -2,8 +2,9 @@
 // The file-system edge (target tfjs_quant::tfjs_quant, not the core): a
 // FileSource over a model folder that refuses links leaving it and anything
 // that is not a plain file, an output folder that appears whole or not at
-// all, and whole files replaced atomically. Nothing here throws: every
-// std::filesystem call takes an error code. Not part of a WebAssembly build.
+// all, and whole files replaced atomically. Nothing here throws (but
+// std::bad_alloc): every std::filesystem call takes an error code. Not part
+// of a WebAssembly build.
 #pragma once
 
 #include <filesystem>
@@ -44,6 +45,12 @@ struct ModelLocation {
 // manifest), a model JSON of any name, or a standalone manifest.
 Result<ModelLocation> LocateModel(const std::filesystem::path& in);
 
+// Reads the model JSON the user named (through a link too: it is the user's
+// choice, not the manifest's), refusing what is not a regular file and
+// anything over `max_bytes` (kLimitExceeded naming `limit_name`) before
+// reading it.
+Result<std::string> ReadModelJson(const std::filesystem::path& file, uint64_t max_bytes, std::string_view limit_name);
+
 // What an output must never touch.
 struct InputPaths {
   std::filesystem::path folder;  // the model's folder
@@ -56,12 +63,19 @@ struct InputPaths {
 // Process-wide; set it before creating outputs.
 class TempTracker {
  public:
-  enum class Kind { kTree, kEmptyFolder };  // remove recursively / rmdir if empty
+  enum class Kind {
+    kRemove,         // a file, or a folder with everything in it
+    kRemoveIfEmpty,  // a folder made for OUT: removed only if empty
+  };
   virtual ~TempTracker() = default;
   virtual void Track(const std::filesystem::path& p, Kind kind) = 0;
   virtual void Untrack(const std::filesystem::path& p) = 0;
 };
 void SetTempTracker(TempTracker* tracker);
+
+// Removes what runs that no longer exist left in `folder`: folders named
+// `prefix` + PID + "-..." whose PID is gone (a SIGKILL leaves them).
+void RemoveLeftoversOfDeadRuns(const std::filesystem::path& folder, std::string_view prefix);
 
 // An output folder built in a hidden temporary folder beside `out` and
 // renamed to `out` by Commit(). Destroyed uncommitted, it removes the
@@ -77,6 +91,7 @@ class OutputDir : public FileSink {
   static Result<std::unique_ptr<OutputDir>> Create(const std::filesystem::path& out, const InputPaths& inputs,
                                                    bool force);
   ~OutputDir() override;
+  // `name`s are plain file names: no '/', not "." or "..".
   Status WriteFile(std::string_view name, std::span<const uint8_t> data) override;
   Status Rename(std::string_view from, std::string_view to) override;
   // fsync every file (and the folder) in Commit(), before the rename: the
@@ -95,6 +110,7 @@ class OutputDir : public FileSink {
       : out_(std::move(out)), tmp_(std::move(tmp)), force_(force), existed_(existed), created_(std::move(created)) {}
   Status SyncAll();
   Status Replace();
+  void Committed();
   std::filesystem::path out_, tmp_;
   bool force_ = false, existed_ = false, committed_ = false, sync_ = false;
   std::vector<std::filesystem::path> created_;  // parent folders made for `out`, outermost first

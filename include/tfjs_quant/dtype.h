@@ -18,6 +18,9 @@ enum class Encoding : uint8_t { kRaw, kUint8, kUint16, kFloat16 };
 std::string_view DTypeName(DType d);
 std::optional<DType> ParseDType(std::string_view s);
 std::string_view EncodingName(Encoding e);  // kRaw -> "raw"
+// How a weight is stored, for tables: the encoding, or the dtype if raw
+// ("uint8", "float32").
+std::string_view StoredName(DType d, Encoding e);
 // "uint8", "uint16", "float16" only (the manifest's quantization dtypes).
 std::optional<Encoding> ParseQuantizationDType(std::string_view s);
 

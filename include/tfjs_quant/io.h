@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "tfjs_quant/status.h"
+#include "tfjs_quant/text.h"
 
 namespace tfq {
 
@@ -35,14 +36,15 @@ class FileSource {
   // A Model opens a shard each time it reads from it, so that a model with
   // thousands of shards never holds thousands of open files.
   virtual Result<std::unique_ptr<RandomAccessFile>> Open(std::string_view path) = 0;
-  // How to name `path` in messages (e.g. the full path on disk).
-  virtual std::string Describe(std::string_view path) const { return std::string(path); }
+  // How to name `path` in messages (e.g. the full path on disk), printable.
+  virtual std::string Describe(std::string_view path) const { return Quoted(path); }
 };
 
 class FileSink {
  public:
   virtual ~FileSink() = default;
-  // Creates (or replaces) file `name` in the output with `data`.
+  // Creates file `name` (a plain file name, not yet in the output) with
+  // `data`.
   virtual Status WriteFile(std::string_view name, std::span<const uint8_t> data) = 0;
   virtual Status Rename(std::string_view from, std::string_view to) = 0;
 };

@@ -16,9 +16,12 @@
 
 namespace tfq {
 
+// The largest tensor any limit allows: 8-byte elements stay below 2^53 bytes.
+inline constexpr uint64_t kMaxTensorElements = uint64_t{1} << 50;
+
 struct Limits {
   // Bytes of the model JSON or standalone manifest file.
-  uint64_t json_bytes = uint64_t{256} << 20;
+  uint64_t json_bytes = uint64_t{64} << 20;
   // Nesting of arrays and objects in it.
   uint64_t json_depth = 1000;
   // Dimensions of one weight's shape.
@@ -36,15 +39,18 @@ struct Limits {
   uint64_t string_bytes = uint64_t{1} << 31;
 };
 
-// The limits by name ("json_depth"), for command lines and messages.
+// The limits by name ("json_depth"), for command lines and messages. No
+// limit may be raised above `max`: past it the library's own arithmetic
+// (byte offsets of 2^53 at most, as in JavaScript) would no longer hold.
 struct LimitInfo {
   const char* name;
   uint64_t Limits::*field;
-  const char* meaning;
+  uint64_t max;
 };
 std::span<const LimitInfo> LimitTable();
 
-// Sets the limit called `name` (as in LimitTable) to `value` (> 0).
+// Sets the limit called `name` (as in LimitTable) to `value`, from 1 to its
+// `max`.
 Status SetLimit(Limits* limits, std::string_view name, uint64_t value);
 
 // The kLimitExceeded message's tail, e.g. "... exceeds the limit json_depth

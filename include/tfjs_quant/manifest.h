@@ -42,6 +42,9 @@ struct WeightEntry {
   uint64_t FixedByteSize(bool* variable) const;
 };
 
+// "[3,3,24,1]", for messages and tables.
+std::string ShapeText(const std::vector<int64_t>& shape);
+
 // The entry object as JSON text, Python json.dump style.
 std::string EntryToJson(const WeightEntry& e);
 

@@ -33,7 +33,6 @@ enum class StatusCode {
   kMismatch,           // diff: the two models do not hold the same weights
   kInternal,           // a broken invariant: a bug in tfjs-quant
 };
-inline constexpr int kNumStatusCodes = static_cast<int>(StatusCode::kInternal) + 1;
 
 // "invalid argument", "limit exceeded", ...
 const char* StatusCodeName(StatusCode code);

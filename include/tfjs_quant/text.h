@@ -17,7 +17,8 @@ namespace tfq {
 inline constexpr size_t kShownBytes = 160;
 
 // `s` with "\n", "\t", "\r", "\xNN" (other control bytes and invalid UTF-8)
-// and "\uNNNN" (C1 controls, line separators, bidi overrides) escapes; if
+// and "\uNNNN" (C1 controls, line separators, direction marks and
+// overrides, zero-width characters) escapes; if
 // longer than `max_bytes`, cut at a character boundary and ended with
 // "...(N bytes)". Backslashes are shown as they are.
 std::string Printable(std::string_view s, size_t max_bytes = kShownBytes);

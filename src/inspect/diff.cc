@@ -104,12 +104,6 @@ Status CompareValues(const Model& a, const TensorLocation& ta, const Model& b, c
   return Status::Ok();
 }
 
-std::string ShapeText(const std::vector<int64_t>& shape) {
-  std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i) out += (i ? "," : "") + std::to_string(shape[i]);
-  return out + "]";
-}
-
 // The weights the two models do not share, as message lines.
 std::vector<std::string> Differences(const Model& a, const Model& b,
                                      const std::unordered_map<std::string, size_t>& in_b) {
@@ -153,7 +147,9 @@ Result<DiffReport> Diff(const Model& a, const Model& b) {
   DiffReport report;
   for (const auto& ta : a.tensors()) {
     const WeightEntry& e = a.entry(ta);
-    const TensorLocation& tb = b.tensors()[in_b.at(e.name)];
+    const auto it = in_b.find(e.name);
+    if (it == in_b.end()) return Internal("diff lost weight " + Quoted(e.name));
+    const TensorLocation& tb = b.tensors()[it->second];
     TensorDiff d;
     d.name = e.name;
     d.dtype = e.dtype;

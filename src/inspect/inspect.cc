@@ -5,7 +5,7 @@
 
 #include "tfjs_quant/inspect.h"
 #include "tfjs_quant/text.h"
-#include "write/transform.h"
+#include "util/scratch.h"
 
 namespace tfq {
 

@@ -16,7 +16,6 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <random>
 
 #include "tfjs_quant/manifest.h"
 #include "tfjs_quant/text.h"
@@ -36,7 +35,22 @@ void Untrack(const fs::path& p) {
 }
 
 std::string Shown(const fs::path& p) { return Printable(p.string(), 300); }
-std::string Errno(const fs::path& p) { return Shown(p) + ": " + std::strerror(errno); }
+// errno is read before anything else in the message is built.
+std::string Errno(const fs::path& p, int e = errno) { return Shown(p) + ": " + std::strerror(e); }
+
+// write() until all of `data` is out; an error names `shown`.
+Status WriteAll(int fd, std::span<const uint8_t> data, const fs::path& shown) {
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return IOError(Errno(shown));
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
 
 class DiskFile : public RandomAccessFile {
  public:
@@ -82,50 +96,75 @@ const char* KindOf(mode_t m) {
   return "not a regular file";
 }
 
-// A hidden name beside `name` that no other run picks: ".NAME.tfjs-quant-PID-R".
+// The hidden names beside OUT (or an HTML file) start ".NAME.tfjs-quant-",
+// NAME cut to 200 bytes so that the whole stays within the 255 a file
+// system allows.
+std::string TempPrefix(const std::string& name) { return "." + name.substr(0, 200) + ".tfjs-quant-"; }
+
+// A hidden name beside `name` that no other run picks: PID, then a counter
+// (a clash with a leftover is retried by the caller).
 std::string TempName(const std::string& name) {
   static std::atomic<unsigned> counter{0};
-  std::random_device rd;
-  return "." + name + ".tfjs-quant-" + std::to_string(::getpid()) + "-" + std::to_string((rd() % 1000000) * 100 + counter++ % 100);
+  return TempPrefix(name) + std::to_string(::getpid()) + "-" + std::to_string(counter++);
 }
 
 bool ProcessGone(long pid) { return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH; }
 
-// Removes what killed runs left beside `out` (they cannot clean up after
-// SIGKILL): ".OUT.tfjs-quant-PID-*" folders of processes that are gone, and
-// ".OUT.tfjs-quant-old-PID", an old OUT moved aside by a --force run: put
-// back if OUT is missing (the run died between its two renames), else
-// removed.
-void CleanStaleTemps(const fs::path& parent, const fs::path& out) {
-  const std::string prefix = "." + out.filename().string() + ".tfjs-quant-";
+// A --force run moves the old OUT to ".OUT.tfjs-quant-old-PID", renames
+// the new one in, then deletes the old. If it died between the renames, OUT
+// is missing and the old one is put back; if it died while deleting, the
+// rest of the old one is removed.
+void RestoreOldOut(const fs::path& parent, const fs::path& out) {
+  const std::string prefix = TempPrefix(out.filename().string()) + "old-";
   std::error_code ec;
   fs::directory_iterator it(parent, ec), end;
   std::vector<fs::path> stale;
   for (; !ec && it != end; it.increment(ec)) {
     const std::string n = it->path().filename().string();
-    if (n.rfind(prefix, 0) != 0) continue;
-    std::string rest = n.substr(prefix.size());
-    const bool old = rest.rfind("old-", 0) == 0;
-    if (old) rest = rest.substr(4);
-    const long pid = std::strtol(rest.c_str(), nullptr, 10);
-    std::error_code sec;
-    if (!ProcessGone(pid) || !fs::is_directory(fs::symlink_status(it->path(), sec))) continue;
-    stale.push_back(it->path());
-  }
-  for (const auto& p : stale) {
     std::error_code e;
-    const bool old = p.filename().string().rfind(prefix + "old-", 0) == 0;
-    if (old && !fs::exists(fs::symlink_status(out, e))) {
-      fs::rename(p, out, e);
+    if (n.rfind(prefix, 0) == 0 && ProcessGone(std::strtol(n.c_str() + prefix.size(), nullptr, 10)) &&
+        fs::is_directory(fs::symlink_status(it->path(), e))) {
+      stale.push_back(it->path());
+    }
+  }
+  for (const auto& old : stale) {
+    std::error_code e;
+    if (!fs::exists(fs::symlink_status(out, e))) {
+      fs::rename(old, out, e);
       if (!e) continue;
     }
-    fs::remove_all(p, e);
+    fs::remove_all(old, e);
   }
+}
+
+// A plain file name in an output folder: no '/', not "." or "..".
+Status CheckFileName(std::string_view name) {
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos ||
+      name.find('\0') != std::string_view::npos) {
+    return InvalidArgument(Quoted(name) + " is not a plain file name");
+  }
+  return Status::Ok();
 }
 
 }  // namespace
 
 void SetTempTracker(TempTracker* tracker) { g_tracker.store(tracker); }
+
+void RemoveLeftoversOfDeadRuns(const fs::path& folder, std::string_view prefix) {
+  std::error_code ec;
+  fs::directory_iterator it(folder, ec), end;
+  std::vector<fs::path> stale;
+  for (; !ec && it != end; it.increment(ec)) {
+    const std::string n = it->path().filename().string();
+    if (n.rfind(prefix, 0) != 0) continue;
+    std::error_code e;
+    if (ProcessGone(std::strtol(n.c_str() + prefix.size(), nullptr, 10)) &&
+        fs::is_directory(fs::symlink_status(it->path(), e))) {
+      stale.push_back(it->path());
+    }
+  }
+  for (const auto& p : stale) fs::remove_all(p, ec);
+}
 
 // ------------------------------------------------------------ DiskSource
 
@@ -162,15 +201,22 @@ Result<std::unique_ptr<RandomAccessFile>> DiskSource::Open(std::string_view rel)
   // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused
   // below).
   int fd = OpenBeneath(root_fd_, checked.c_str());
-  if (fd < 0 && errno == ENOENT) return NotFound(shown + ": no such file");
-  if (fd < 0 && errno != ENOSYS && errno != EXDEV && errno != ELOOP) return IOError(Errno(p));
+  const int open_errno = errno;
+  if (fd < 0 && (open_errno == ENOENT || open_errno == ENOTDIR)) return NotFound(shown + ": no such file");
+  if (fd < 0 && open_errno == ENAMETOOLONG) return UnsafePath(shown + ": the path is too long");
+  if (fd < 0 && open_errno != ENOSYS && open_errno != EXDEV && open_errno != ELOOP) return IOError(Errno(p, open_errno));
   if (fd < 0) {
     // Links that leave the folder (EXDEV), or no openat2: resolve by hand,
     // to refuse with where the link goes, or to open what stays inside.
     std::error_code ec;
     const fs::path real = fs::canonical(p, ec);
     if (ec) {
-      if (ec == std::errc::no_such_file_or_directory) return NotFound(shown + ": no such file");
+      if (ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory) {
+        return NotFound(shown + ": no such file");
+      }
+      if (ec == std::errc::too_many_symbolic_link_levels || ec == std::errc::filename_too_long) {
+        return UnsafePath(shown + ": " + ec.message());
+      }
       return IOError(shown + ": " + ec.message());
     }
     if (!IsWithin(real, real_root_)) {
@@ -198,6 +244,9 @@ Result<ModelLocation> LocateModel(const fs::path& in) {
   if (in.empty()) return InvalidArgument("the model path is empty");
   std::error_code ec;
   const auto st = fs::status(in, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory) {
+    return IOError(Shown(in) + ": " + ec.message());
+  }
   if (!fs::exists(st)) return NotFound(Shown(in) + ": no such file or folder");
   if (fs::is_regular_file(st)) {
     fs::path folder = in.parent_path();
@@ -232,9 +281,38 @@ Result<ModelLocation> LocateModel(const fs::path& in) {
                          "); name the model's JSON file instead of the folder");
 }
 
+Result<std::string> ReadModelJson(const fs::path& file, uint64_t max_bytes, std::string_view limit_name) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) {
+    const int e = errno;
+    if (e == ENOENT || e == ENOTDIR) return NotFound(Shown(file) + ": no such file");
+    return IOError(Errno(file, e));
+  }
+  struct stat st;
+  Status s;
+  if (::fstat(fd, &st) != 0) s = IOError(Errno(file));
+  else if (!S_ISREG(st.st_mode)) s = UnsafePath(Shown(file) + " is " + KindOf(st.st_mode) + ", not a regular file");
+  else if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+    s = LimitExceeded(Shown(file) + ": " + Bytes(static_cast<uint64_t>(st.st_size)) + " exceed " +
+                      LimitText(limit_name, max_bytes));
+  }
+  if (!s.ok()) {
+    ::close(fd);
+    return s;
+  }
+  DiskFile f(fd, static_cast<uint64_t>(st.st_size), Shown(file));
+  std::string text(static_cast<size_t>(st.st_size), '\0');
+  TFQ_RETURN_IF_ERROR(f.ReadAt(0, std::span<uint8_t>(reinterpret_cast<uint8_t*>(text.data()), text.size())));
+  return text;
+}
+
 // ----------------------------------------------------------- OutputDir
 
-Result<std::unique_ptr<OutputDir>> OutputDir::Create(const fs::path& out, const InputPaths& inputs, bool force) {
+namespace {
+
+// OUT as named, absolute and normalized, with its parent's real location:
+// a link at OUT itself is refused, never followed.
+Result<fs::path> ResolveOut(const fs::path& out) {
   if (out.empty()) return InvalidArgument("the output folder's name is empty");
   std::error_code ec;
   fs::path abs = fs::absolute(out, ec).lexically_normal();
@@ -244,13 +322,15 @@ Result<std::unique_ptr<OutputDir>> OutputDir::Create(const fs::path& out, const 
   if (!abs.has_filename() || abs.filename() == "." || abs.filename() == "..") {
     return InvalidArgument(Shown(out) + " does not name a folder that can be created");
   }
-  // The parent's real location, but OUT itself as named: a link at OUT is
-  // refused, not followed.
   const fs::path parent = fs::weakly_canonical(abs.parent_path(), ec);
   if (ec) return IOError("cannot resolve " + Shown(abs.parent_path()) + ": " + ec.message());
-  const fs::path out_real = parent / abs.filename();
-  const auto st = fs::symlink_status(out_real, ec);
-  if (fs::is_symlink(st)) {
+  return parent / abs.filename();
+}
+
+// Refuses an OUT that is or holds the input, or is a link.
+Status CheckOutAgainstInput(const fs::path& out, const fs::path& out_real, const InputPaths& inputs) {
+  std::error_code ec;
+  if (fs::is_symlink(fs::symlink_status(out_real, ec))) {
     return AlreadyExists("output " + Shown(out) + " is a symbolic link; name the folder itself (tfjs-quant does not "
                          "write through links)");
   }
@@ -271,6 +351,47 @@ Result<std::unique_ptr<OutputDir>> OutputDir::Create(const fs::path& out, const 
                            "; choose another output folder");
     }
   }
+  return Status::Ok();
+}
+
+// Creates the missing folders above OUT, outermost first, like the
+// converter's os.makedirs; returns those it made (a folder another run made
+// meanwhile is not ours to remove).
+Result<std::vector<fs::path>> MakeParents(const fs::path& parent) {
+  std::error_code ec;
+  std::vector<fs::path> missing, created;
+  for (fs::path p = parent; !p.empty() && p != p.root_path() && !fs::exists(fs::symlink_status(p, ec)); p = p.parent_path()) {
+    missing.push_back(p);
+  }
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    const bool made = fs::create_directory(*it, ec);
+    if (ec || (!made && !fs::is_directory(*it, ec))) {
+      Status s = IOError("cannot create the output's parent folder " + Shown(*it) + (ec ? ": " + ec.message() : ""));
+      for (auto c = created.rbegin(); c != created.rend(); ++c) {
+        fs::remove(*c, ec);
+        Untrack(*c);
+      }
+      return s;
+    }
+    if (made) {
+      created.push_back(*it);
+      Track(*it, TempTracker::Kind::kRemoveIfEmpty);
+    }
+  }
+  return created;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<OutputDir>> OutputDir::Create(const fs::path& out, const InputPaths& inputs, bool force) {
+  TFQ_ASSIGN_OR_RETURN(const fs::path out_real, ResolveOut(out));
+  const fs::path parent = out_real.parent_path();
+  // Leftovers of killed runs first: an old OUT put back counts as existing.
+  RestoreOldOut(parent, out_real);
+  RemoveLeftoversOfDeadRuns(parent, TempPrefix(out_real.filename().string()));
+  TFQ_RETURN_IF_ERROR(CheckOutAgainstInput(out, out_real, inputs));
+  std::error_code ec;
+  const auto st = fs::symlink_status(out_real, ec);
   const bool existed = fs::exists(st);
   if (existed) {
     if (!fs::is_directory(st)) return AlreadyExists("output " + Shown(out) + " exists and is not a folder");
@@ -278,51 +399,28 @@ Result<std::unique_ptr<OutputDir>> OutputDir::Create(const fs::path& out, const 
     if (ec) return IOError(Shown(out) + ": " + ec.message());
     if (!empty && !force) return AlreadyExists("output " + Shown(out) + " exists and is not empty; pass --force to replace it");
   }
-  // Like the converter (os.makedirs), create missing parent folders; unlike
-  // it, remove them again if the run fails.
-  std::vector<fs::path> missing;
-  for (fs::path p = parent; !p.empty() && p != p.root_path() && !fs::exists(fs::symlink_status(p, ec)); p = p.parent_path()) {
-    missing.push_back(p);
-  }
-  std::vector<fs::path> created;
-  auto undo = [&created] {
-    for (auto it = created.rbegin(); it != created.rend(); ++it) {
-      std::error_code e;
-      fs::remove(*it, e);
-      Untrack(*it);
-    }
-  };
-  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-    if (!fs::create_directory(*it, ec) || ec) {
-      Status s = IOError("cannot create the output's parent folder " + Shown(*it) + (ec ? ": " + ec.message() : ""));
-      undo();
-      return s;
-    }
-    created.push_back(*it);
-    Track(*it, TempTracker::Kind::kEmptyFolder);
-  }
-  CleanStaleTemps(parent, out_real);
+  TFQ_ASSIGN_OR_RETURN(std::vector<fs::path> created, MakeParents(parent));
+  // Owns `created` from here: destroyed uncommitted, it removes them.
+  std::unique_ptr<OutputDir> dir(new OutputDir(out_real, fs::path(), force, existed, std::move(created)));
   for (int attempt = 0; attempt < 100; ++attempt) {
     const fs::path tmp = parent / TempName(out_real.filename().string());
     if (fs::create_directory(tmp, ec) && !ec) {
-      Track(tmp, TempTracker::Kind::kTree);
-      return std::unique_ptr<OutputDir>(new OutputDir(out_real, tmp, force, existed, std::move(created)));
+      dir->tmp_ = tmp;
+      Track(tmp, TempTracker::Kind::kRemove);
+      return dir;
     }
-    if (ec && ec != std::errc::file_exists) {
-      Status s = IOError("cannot create a folder in " + Shown(parent) + ": " + ec.message());
-      undo();
-      return s;
-    }
+    if (ec && ec != std::errc::file_exists) return IOError("cannot create a folder in " + Shown(parent) + ": " + ec.message());
   }
-  undo();
   return IOError("cannot create a temporary folder in " + Shown(parent));
 }
 
 OutputDir::~OutputDir() {
   if (committed_) return;
   std::error_code ec;
-  fs::remove_all(tmp_, ec);
-  Untrack(tmp_);
+  if (!tmp_.empty()) {
+    fs::remove_all(tmp_, ec);
+    Untrack(tmp_);
+  }
   for (auto it = created_.rbegin(); it != created_.rend(); ++it) {
     fs::remove(*it, ec);  // only if empty
     Untrack(*it);
@@ -330,25 +428,19 @@ OutputDir::~OutputDir() {
 }
 
 Status OutputDir::WriteFile(std::string_view name, std::span<const uint8_t> data) {
+  TFQ_RETURN_IF_ERROR(CheckFileName(name));
   const fs::path p = tmp_ / std::string(name);
+  const fs::path shown = out_ / std::string(name);
   const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) return IOError(Errno(out_ / std::string(name)));
-  size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      Status s = IOError(Errno(out_ / std::string(name)));
-      ::close(fd);
-      return s;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::close(fd) != 0) return IOError(Errno(out_ / std::string(name)));
-  return Status::Ok();
+  if (fd < 0) return IOError(Errno(shown));
+  Status s = WriteAll(fd, data, shown);
+  if (::close(fd) != 0 && s.ok()) s = IOError(Errno(shown));
+  return s;
 }
 
 Status OutputDir::Rename(std::string_view from, std::string_view to) {
+  TFQ_RETURN_IF_ERROR(CheckFileName(from));
+  TFQ_RETURN_IF_ERROR(CheckFileName(to));
   std::error_code ec;
   fs::rename(tmp_ / std::string(from), tmp_ / std::string(to), ec);
   if (ec) return IOError("rename " + Printable(from) + " -> " + Printable(to) + ": " + ec.message());
@@ -363,8 +455,9 @@ Status OutputDir::SyncAll() {
     const int fd = ::open(it->path().c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return IOError(Errno(it->path()));
     const bool ok = ::fsync(fd) == 0;
+    const int e = errno;
     ::close(fd);
-    if (!ok) return IOError(Errno(it->path()));
+    if (!ok) return IOError(Errno(it->path(), e));
   }
   if (ec) return IOError(Shown(tmp_) + ": " + ec.message());
   const int dfd = ::open(tmp_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -386,20 +479,27 @@ int RenameNoReplace(const fs::path& from, const fs::path& to) {
 }
 }  // namespace
 
+// The temporary folder is OUT now, and the parents made for it stay.
+void OutputDir::Committed() {
+  committed_ = true;
+  Untrack(tmp_);
+  for (const auto& p : created_) Untrack(p);
+}
+
 // --force over an existing OUT: move it aside, rename, then delete it, so
 // OUT is never a mix of old and new files and the old one survives a
 // failure.
 Status OutputDir::Replace() {
-  const fs::path old = out_.parent_path() / ("." + out_.filename().string() + ".tfjs-quant-old-" + std::to_string(::getpid()));
+  const fs::path old = out_.parent_path() / (TempPrefix(out_.filename().string()) + "old-" + std::to_string(::getpid()));
   std::error_code ec;
   fs::rename(out_, old, ec);
   if (ec) return IOError("cannot move the old " + Shown(out_) + " aside: " + ec.message());
   if (RenameNoReplace(tmp_, out_) != 0) {
-    Status s = IOError("cannot rename " + Shown(tmp_) + " to " + Shown(out_) + ": " + std::strerror(errno));
+    const int e = errno;
     fs::rename(old, out_, ec);
-    return s;
+    return IOError("cannot rename " + Shown(tmp_) + " to " + Errno(out_, e));
   }
-  committed_ = true;
+  Committed();
   fs::remove_all(old, ec);
   return Status::Ok();
 }
@@ -412,16 +512,17 @@ Status OutputDir::Commit() {
   // so. RENAME_NOREPLACE (or rename over an empty folder) checks that in the
   // same step as the rename.
   const int rc = existed_ ? ::rename(tmp_.c_str(), out_.c_str()) : RenameNoReplace(tmp_, out_);
+  const int e = errno;
   if (rc != 0) {
-    if (errno == EEXIST || errno == ENOTEMPTY || errno == ENOTDIR || errno == EISDIR) {
+    if (e == EEXIST || e == ENOTEMPTY || e == ENOTDIR || e == EISDIR) {
       if (force_) return Replace();
       return AlreadyExists("output " + Shown(out_) +
                            " was created by something else while tfjs-quant was writing (another run?); it was left "
                            "as it is and nothing was written; pass --force to replace it");
     }
-    return IOError("cannot rename " + Shown(tmp_) + " to " + Shown(out_) + ": " + std::strerror(errno));
+    return IOError("cannot rename " + Shown(tmp_) + " to " + Errno(out_, e));
   }
-  committed_ = true;
+  Committed();
   return Status::Ok();
 }
 
@@ -442,25 +543,15 @@ Status WriteFileAtomically(const fs::path& path, std::string_view bytes, const I
   const fs::path tmp = parent / TempName(path.filename().string());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
   if (fd < 0) return IOError("cannot write " + Errno(path));
-  Track(tmp, TempTracker::Kind::kTree);
-  auto fail = [&](int err) {
+  Track(tmp, TempTracker::Kind::kRemove);
+  Status s = WriteAll(fd, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), path);
+  if (::close(fd) != 0 && s.ok()) s = IOError(Errno(path));
+  if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = IOError(Errno(path));
+  if (!s.ok()) {
     ::unlink(tmp.c_str());
     Untrack(tmp);
-    return IOError("cannot write " + Shown(path) + ": " + std::strerror(err));
-  };
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      return fail(err);
-    }
-    done += static_cast<size_t>(n);
+    return IOError("cannot write " + s.message());
   }
-  if (::close(fd) != 0) return fail(errno);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(errno);
   Untrack(tmp);
   return Status::Ok();
 }

@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
-// ThreadExecutor: std::thread per task, or the caller's thread alone when
-// built without threads (TFJS_QUANT_THREADS=OFF).
+// ThreadExecutor: a POSIX thread per task, or the caller's thread alone when
+// built without threads (TFJS_QUANT_THREADS=OFF). pthread_create reports
+// failure as a value (std::thread would throw into a library built without
+// exceptions): a task whose thread cannot start runs on the caller's thread.
+// Workers block SIGINT, SIGTERM and SIGHUP, so that a program's handler for
+// them runs on its main thread.
 #include "tfjs_quant/threads.h"
 
 #include <algorithm>
 #include <vector>
 
 #if TFJS_QUANT_THREADS
-#include <thread>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
 #endif
 
 namespace tfq {
@@ -20,20 +26,48 @@ ThreadExecutor::ThreadExecutor(int threads) : threads_(threads > 0 ? threads : D
 
 int ThreadExecutor::DefaultThreads() {
 #if TFJS_QUANT_THREADS
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const long n = ::sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<int>(std::min<long>(n, 1024)) : 1;
 #else
   return 1;
 #endif
 }
 
+#if TFJS_QUANT_THREADS
+namespace {
+struct Job {
+  const std::function<void(size_t)>* task;
+  size_t index;
+};
+void* RunJob(void* arg) {
+  const Job* job = static_cast<const Job*>(arg);
+  (*job->task)(job->index);
+  return nullptr;
+}
+}  // namespace
+#endif
+
 void ThreadExecutor::ForEach(size_t count, const std::function<void(size_t)>& task) {
 #if TFJS_QUANT_THREADS
   if (count > 1 && threads_ > 1) {
-    std::vector<std::thread> pool;
-    pool.reserve(count - 1);
-    for (size_t i = 1; i < count; ++i) pool.emplace_back([&task, i] { task(i); });
-    task(0);
-    for (auto& t : pool) t.join();
+    std::vector<Job> jobs(count);
+    std::vector<pthread_t> started;
+    std::vector<size_t> inline_tasks = {0};
+    started.reserve(count);
+    // New threads inherit the signal mask: block the signals while starting them.
+    sigset_t block, old;
+    sigemptyset(&block);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&block, sig);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    for (size_t i = 1; i < count; ++i) {
+      jobs[i] = {&task, i};
+      pthread_t t;
+      if (pthread_create(&t, nullptr, RunJob, &jobs[i]) == 0) started.push_back(t);
+      else inline_tasks.push_back(i);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    for (size_t i : inline_tasks) task(i);
+    for (pthread_t t : started) pthread_join(t, nullptr);
     return;
   }
 #endif

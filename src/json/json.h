@@ -6,7 +6,7 @@
 // for byte. Nothing here recurses on the input's nesting.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "json/nlohmann.h"
 
 #include <cstdint>
 #include <optional>

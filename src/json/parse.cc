@@ -7,6 +7,7 @@
 // runs, so nothing below ever holds more than max_depth frames.
 #include <algorithm>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "json/json.h"
@@ -103,7 +104,30 @@ class Builder {
   struct Frame {
     Json* value;  // null: dropped
     int tag;
+    // Key -> member index, for objects past a few keys: nlohmann's
+    // ordered_map finds a key by scanning, which would make an object of N
+    // keys cost N^2.
+    std::unordered_map<std::string, size_t> index;
   };
+  static constexpr size_t kScanKeys = 16;
+
+  // The slot for member `key_` of the object in `frame`: the existing one
+  // (a repeated key keeps its first place and its last value, as nlohmann
+  // and JSON.parse do) or a new one at the end.
+  Json& Member(Frame& frame) {
+    auto& members = static_cast<Json::object_t::Container&>(frame.value->get_ref<Json::object_t&>());
+    if (members.size() < kScanKeys) {
+      for (auto& m : members)
+        if (m.first == key_) return m.second;
+    } else {
+      if (frame.index.empty())
+        for (size_t i = 0; i < members.size(); ++i) frame.index.emplace(members[i].first, i);
+      if (auto it = frame.index.find(key_); it != frame.index.end()) return members[it->second].second;
+      frame.index.emplace(key_, members.size());
+    }
+    members.emplace_back(key_, Json());
+    return members.back().second;
+  }
 
   int ChildTag(int parent, std::optional<std::string_view> key) const {
     if (parent == Filter::kKeepAll || !filter_ || !filter_->child) return Filter::kKeepAll;
@@ -116,11 +140,11 @@ class Builder {
       *root_ = std::move(v);
       return root_;
     }
-    const Frame& parent = stack_.back();
+    Frame& parent = stack_.back();
     if (!parent.value) return nullptr;
     if (parent.value->is_object()) {
       if (key_tag_ == Filter::kDrop) return nullptr;
-      Json& slot = (*parent.value)[key_];  // a repeated key keeps its last value
+      Json& slot = Member(parent);
       slot = std::move(v);
       return &slot;
     }
@@ -143,7 +167,7 @@ class Builder {
   bool Open(Json&& container) {
     const int tag = TagOfNext();
     Json* placed = tag == Filter::kDrop ? nullptr : Place(std::move(container));
-    stack_.push_back({placed, placed ? tag : Filter::kDrop});
+    stack_.push_back({placed, placed ? tag : Filter::kDrop, {}});
     return true;
   }
   bool Close() {

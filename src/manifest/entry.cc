@@ -3,6 +3,8 @@
 // (Python json.dump style), from their kept members.
 #include "json/json.h"
 #include "tfjs_quant/manifest.h"
+#include "tfjs_quant/text.h"
+#include "util/scratch.h"
 
 namespace tfq {
 
@@ -20,6 +22,16 @@ size_t ModelFile::num_weights() const {
   size_t n = 0;
   for (const auto& g : groups) n += g.weights.size();
   return n;
+}
+
+Status NoMemoryFor(const WeightEntry& e, uint64_t bytes) {
+  return OutOfMemory("cannot allocate " + Bytes(bytes) + " for weight " + Quoted(e.name));
+}
+
+std::string ShapeText(const std::vector<int64_t>& shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) out += (i ? "," : "") + std::to_string(shape[i]);
+  return out + "]";
 }
 
 std::string EntryToJson(const WeightEntry& e) {

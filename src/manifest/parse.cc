@@ -112,10 +112,13 @@ Status ParseShape(const Context& c, const Json& s, const std::string& where, Wei
   }
   for (int64_t dim : e.shape)
     if (dim == 0) n = 0;
-  if (n > c.limits.tensor_elements) {
+  // A Limits set by hand may exceed kMaxTensorElements; the byte
+  // arithmetic everywhere relies on it.
+  const uint64_t max = std::min(c.limits.tensor_elements, kMaxTensorElements);
+  if (n > max) {
     return c.Err(StatusCode::kLimitExceeded, where,
                  "weight " + Quoted(e.name) + " has " + (overflow && n != 0 ? "at least 2^64" : std::to_string(n)) +
-                     " elements, more than " + LimitText("tensor_elements", c.limits.tensor_elements) + " allows");
+                     " elements, more than " + LimitText("tensor_elements", max) + " allows");
   }
   e.num_elements = n;
   return Status::Ok();

@@ -18,9 +18,11 @@ Result<std::string> CheckRelativePath(std::string_view path) {
   const std::string shown = Quoted(path);
   if (path.empty()) return UnsafePath("an empty path names no file");
   if (path.size() > kMaxPathBytes) return UnsafePath(shown + " is longer than 4096 bytes");
-  for (char ch : path) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c == 0x7f) return UnsafePath(shown + " holds a control character");
+  for (size_t i = 0; i < path.size(); ++i) {
+    const auto c = static_cast<unsigned char>(path[i]);
+    // C0 controls, DEL, and C1 controls (U+0080..U+009F: 0xC2 0x80..0x9F).
+    const bool c1 = c == 0xC2 && i + 1 < path.size() && static_cast<unsigned char>(path[i + 1]) <= 0x9F;
+    if (c < 0x20 || c == 0x7f || c1) return UnsafePath(shown + " holds a control character");
   }
   if (path.front() == '/') {
     return UnsafePath(shown + " is absolute; shard paths must be relative to the model's folder");

@@ -411,7 +411,9 @@ Result<SearchResult> Searcher::Run() {
   if (budget.uses_score()) {
     TFQ_ASSIGN_OR_RETURN(Measurement m0, Measure(Uniform(Target::kKeep), true));
     exact = Summarize(m0);
-    if (!exact.score) return EvaluatorFailed("the evaluator gave no score for the float32 model");
+    if (!exact.score || !std::isfinite(*exact.score)) {
+      return EvaluatorFailed("the evaluator gave no finite score for the float32 model");
+    }
     score0_ = *exact.score;
   }
   if (!Holds(budget, exact)) {

@@ -45,10 +45,6 @@ FloatRange ParallelScanRange(std::span<const float> x, Executor* ex) {
 
 }  // namespace
 
-Status NoMemoryFor(const WeightEntry& e, uint64_t bytes) {
-  return OutOfMemory("cannot allocate " + Bytes(bytes) + " for weight " + Quoted(e.name));
-}
-
 Status TransformTensor(const Model& model, const TensorLocation& t, Target target, const WriteOptions& options,
                        Transformed* out) {
   const WeightEntry& e = model.entry(t);
