@@ -14,6 +14,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <set>
 
 #include "cli_util.h"
 #include "tfjs_quant/disk.h"
@@ -178,6 +179,30 @@ TEST(WriteFileAtomically, NeverOverAnInputNorHalfAFile) {
   EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
   EXPECT_FALSE(fs::exists(tmp / "big.html"));
   EXPECT_EQ(HiddenTempsBeside(tmp / "big.html"), std::vector<std::string>{});
+}
+
+// Every temporary path the edge reports is reported gone again, committed
+// or not: a signal handler's table never fills up over a long run.
+class CountingTracker : public TempTracker {
+ public:
+  void Track(const fs::path& p, Kind) override { live.insert(p.string()); }
+  void Untrack(const fs::path& p) override { live.erase(p.string()); }
+  std::set<std::string> live;
+};
+
+TEST(TempTracker, CommittedAndFailedOutputsAreUntracked) {
+  TempDir tmp;
+  CountingTracker tracker;
+  SetTempTracker(&tracker);
+  for (int i = 0; i < 30; ++i) {
+    auto d = OutputDir::Create(tmp / ("p" + std::to_string(i)) / "q" / "out", InputPaths{}, false);
+    ASSERT_TRUE(d.ok());
+    EXPECT_FALSE(tracker.live.empty());
+    if (i % 2 == 0) ASSERT_TRUE((*d)->Commit().ok());
+  }
+  ASSERT_TRUE(WriteFileAtomically(tmp / "r.html", "x", InputPaths{}).ok());
+  SetTempTracker(nullptr);
+  EXPECT_EQ(tracker.live, std::set<std::string>{});
 }
 
 TEST(ThreadExecutor, RunsEveryTaskOnce) {
