@@ -22,15 +22,10 @@ namespace tfq {
 namespace {
 
 using testing::EntryJson;
+using testing::ExpectError;
 using testing::F32LE;
 using testing::StatusText;
 
-template <typename T>
-void ExpectError(const Result<T>& r, StatusCode code, std::initializer_list<std::string_view> parts) {
-  ASSERT_FALSE(r.ok()) << "expected " << StatusCodeName(code) << " error";
-  EXPECT_EQ(r.status().code(), code) << StatusText(r);
-  for (auto p : parts) EXPECT_NE(r.status().message().find(p), std::string::npos) << "missing '" << p << "' in: " << r.status().message();
-}
 
 // A standalone manifest of `groups` groups, each with `per_group` one-float
 // weights in a shard of its own.

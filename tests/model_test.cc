@@ -19,6 +19,7 @@ namespace {
 
 using testing::BitsHex;
 using testing::EntryJson;
+using testing::ExpectError;
 using testing::F32LE;
 using testing::Float32Weight;
 using testing::Hex;
@@ -26,14 +27,6 @@ using testing::StatusText;
 using testing::TestGroup;
 using testing::Unhex;
 
-// Checks that `r` failed with `code` and that its message contains every
-// fragment of `parts`.
-template <typename T>
-void ExpectError(const Result<T>& r, StatusCode code, std::initializer_list<std::string_view> parts) {
-  ASSERT_FALSE(r.ok()) << "expected " << StatusCodeName(code) << " error";
-  EXPECT_EQ(r.status().code(), code) << StatusText(r);
-  for (auto p : parts) EXPECT_NE(r.status().message().find(p), std::string::npos) << "missing '" << p << "' in: " << r.status().message();
-}
 
 // model.json around a manifest given as text, with shard files given by name.
 Result<Model> OpenWith(MemoryFiles& files, std::string_view manifest) {

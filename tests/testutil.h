@@ -230,4 +230,14 @@ std::string StatusText(const Result<T>& r) {
   return StatusText(r.status());
 }
 
+// Checks that `r` failed with `code` and that its message contains every
+// fragment of `parts`.
+template <typename T>
+void ExpectError(const Result<T>& r, StatusCode code, std::initializer_list<std::string_view> parts) {
+  ASSERT_FALSE(r.ok()) << "expected " << StatusCodeName(code) << " error";
+  EXPECT_EQ(r.status().code(), code) << StatusText(r);
+  for (auto p : parts) EXPECT_NE(r.status().message().find(p), std::string::npos) << "missing '" << p << "' in: " << r.status().message();
+}
+
+
 }  // namespace tfq::testing
