@@ -30,6 +30,7 @@ double HalfValue(uint16_t h) {
   return sign * std::ldexp(static_cast<double>(1024 + m), e - 25);
 }
 
+#if defined(__FLT16_MAX__)
 // Reference encoder: GCC/Clang _Float16 conversion is IEEE binary16 with
 // round-to-nearest-even (soft-float in libgcc without AVX512-FP16).
 uint16_t RefHalf(float f) {
@@ -38,6 +39,27 @@ uint16_t RefHalf(float f) {
   std::memcpy(&b, &h, 2);
   return b;
 }
+#else
+// Without _Float16 (clang 14 on x86-64, the sanitizer build): the nearest
+// half by binary search over the exact values of every finite half, ties
+// to the even code; from 65520 (halfway past 65504) on, Inf. Not NaN.
+uint16_t RefHalf(float f) {
+  const uint16_t sign = std::signbit(f) ? 0x8000 : 0;
+  const double a = std::fabs(static_cast<double>(f));
+  if (a >= 65520.0) return sign | 0x7c00;
+  uint32_t lo = 0, hi = 0x7bff;  // positive finite halves increase with their code
+  while (lo < hi) {
+    const uint32_t mid = (lo + hi + 1) / 2;
+    if (HalfValue(static_cast<uint16_t>(mid)) <= a) lo = mid;
+    else hi = mid - 1;
+  }
+  if (lo == 0x7bff || HalfValue(static_cast<uint16_t>(lo)) == a) return static_cast<uint16_t>(sign | lo);
+  const double below = a - HalfValue(static_cast<uint16_t>(lo));
+  const double above = HalfValue(static_cast<uint16_t>(lo + 1)) - a;
+  const uint32_t h = below < above ? lo : above < below ? lo + 1 : (lo & 1u ? lo + 1 : lo);
+  return static_cast<uint16_t>(sign | h);
+}
+#endif
 
 TEST(Float16, SpecTableF) {
   struct Row {
