@@ -31,6 +31,7 @@ run_one() {
     glob|budget) args+=(-max_len=256) ;;
   esac
   log=$b/"$t".log
+  rm -f "$log.result"
   if $b/fuzz/tfjs_quant_fuzz_"$t" "${args[@]}" "$work" fuzz/regressions/"$t" >"$log" 2>&1; then
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
     echo "fuzz_$t: $runs executions in ${secs} s, no finding" >"$log.result"

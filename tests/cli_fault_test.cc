@@ -139,6 +139,17 @@ TEST_F(Faults, TwoRunsIntoOneOutOneWinsWholeTheOtherFailsClearly) {
   EXPECT_TRUE(fs::is_empty(work));
 }
 
+// A command that leaves a process holding its stdout has still finished:
+// its score counts at once, and the process goes with its group.
+TEST_F(Faults, EvalCmdThatLeavesABackgroundProcess) {
+  const auto t0 = Clock::now();
+  RunResult r = cli_util::Run(kBin, {"auto", model.string(), out.string(), "--budget", "score>=0", "--eval-timeout", "30",
+                                     "--eval-cmd", "sleep 60 & echo 1"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_LT(Clock::now() - t0, std::chrono::seconds(20)) << "waited for the background process";
+  EXPECT_TRUE(fs::is_empty(work));
+}
+
 // --- evaluators that fail
 
 class BadEvaluator : public Faults {
@@ -206,6 +217,38 @@ TEST_F(BadEvaluator, NamesAnOutputItNeverDeclared) {
         "  if (r.cmd === 'weights') send({ id: r.id, ok: true });\n"
         "  else send({ id: r.id, ok: true, inferences: 2, results: [{ input: 0, output: 'zzz', n: 1, sig: 1, err: 0 }] }); }");
   ExpectFailed(Auto(), "a result names the output 'zzz', which it did not declare");
+}
+
+// A working evaluator that ignores "quit" and keeps stderr open: the run
+// still ends, the evaluator killed after a grace period.
+TEST_F(BadEvaluator, IgnoresQuit) {
+  Write("process.on('SIGTERM', () => {}); send({ ready: true }); send(load((await next()).id));\n"
+        "const res = [0, 1].map(i => ({ input: i, output: 'y', n: 1, sig: 1, err: 0, maxabs: 0, dot: 1, nout: 1 }));\n"
+        "for (;;) { const r = await next();\n"
+        "  if (r.cmd === 'quit') { setInterval(() => {}, 1000); break; }\n"
+        "  send(r.cmd === 'weights' ? { id: r.id, ok: true } : { id: r.id, ok: true, inferences: 2, results: res }); }");
+  const auto t0 = Clock::now();
+  RunResult r = Auto();
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(out / "model.json"));
+  EXPECT_LT(Clock::now() - t0, std::chrono::seconds(20));
+  EXPECT_TRUE(fs::is_empty(work));
+}
+
+// A weight entry may carry members tfjs ignores, nested as deep as the
+// model's JSON allows: they travel to the evaluator like the rest.
+TEST_F(BadEvaluator, DeeplyNestedUnknownMemberInAnEntry) {
+  std::string json = ReadFile(model / "model.json");
+  const std::string nested = std::string(60, '[') + std::string(60, ']');
+  json.replace(json.find("\"name\":\"w0\""), 11, "\"extra\":" + nested + ",\"name\":\"w0\"");
+  WriteFile(model / "model.json", json);
+  Write("send({ ready: true }); send(load((await next()).id));\n"
+        "const res = [0, 1].map(i => ({ input: i, output: 'y', n: 1, sig: 1, err: 0, maxabs: 0, dot: 1, nout: 1 }));\n"
+        "for (;;) { const r = await next(); if (r.cmd === 'quit') process.exit(0);\n"
+        "  send(r.cmd === 'weights' ? { id: r.id, ok: true } : { id: r.id, ok: true, inferences: 2, results: res }); }");
+  RunResult r = Auto();
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(ReadFile(out / "model.json").find("\"extra\": " + std::string(60, '[')), std::string::npos);
 }
 
 TEST_F(BadEvaluator, DiesDuringAnEvaluation) {

@@ -149,6 +149,50 @@ TEST(OutputDir, TheNextRunRemovesWhatAKilledRunLeft) {
   EXPECT_TRUE(fs::exists(tmp / (".out.tfjs-quant-" + std::to_string(::getpid()) + "-9")));
 }
 
+// Only what is exactly tfjs-quant's, and this user's, is removed, and never
+// through a link: a shared /tmp cannot turn the cleanup against other files.
+TEST(OutputDir, LeftoverCleanupTouchesNothingElse) {
+  TempDir tmp;
+  const pid_t dead = DeadPid();
+  const std::string d = std::to_string(dead);
+  WriteFile(tmp / "precious/keep.txt", "keep");
+  // A dead run's folder holding a link to somewhere else: the folder goes,
+  // what the link points at stays.
+  fs::create_directories(tmp / (".out.tfjs-quant-" + d + "-1"));
+  fs::create_symlink(tmp / "precious", tmp / (".out.tfjs-quant-" + d + "-1") / "link");
+  // Names that only look alike, and a folder of another user's.
+  WriteFile(tmp / (".out.tfjs-quant-" + d + ".tfjs-quant-3-0/x"), "x");  // OUT "out.tfjs-quant-<pid>"'s
+  WriteFile(tmp / (".out.tfjs-quant-" + d + "-x/x"), "x");
+  WriteFile(tmp / (".out.tfjs-quant-" + d + "-2/x"), "x");
+  if (::geteuid() == 0) ASSERT_EQ(::chown((tmp / (".out.tfjs-quant-" + d + "-2")).c_str(), 65534, 65534), 0);
+  auto out = OutputDir::Create(tmp / "out", InputPaths{}, false);
+  ASSERT_TRUE(out.ok());
+  EXPECT_FALSE(fs::exists(tmp / (".out.tfjs-quant-" + d + "-1")));
+  EXPECT_EQ(ReadFile(tmp / "precious/keep.txt"), "keep");
+  EXPECT_TRUE(fs::exists(tmp / (".out.tfjs-quant-" + d + ".tfjs-quant-3-0/x")));
+  EXPECT_TRUE(fs::exists(tmp / (".out.tfjs-quant-" + d + "-x/x")));
+  if (::geteuid() == 0) EXPECT_TRUE(fs::exists(tmp / (".out.tfjs-quant-" + d + "-2/x"))) << "another user's folder was removed";
+  // A killed --html run's temporary file goes with the next write of the same file.
+  WriteFile(tmp / (".r.html.tfjs-quant-" + d + "-0"), "<partial");
+  ASSERT_TRUE(WriteFileAtomically(tmp / "r.html", "<html>", InputPaths{}).ok());
+  EXPECT_EQ(HiddenTempsBeside(tmp / "r.html"), std::vector<std::string>{});
+}
+
+TEST(OutputDir, LongNamesKeepTheirTemporariesApart) {
+  TempDir tmp;
+  const std::string a = std::string(220, 'a') + "1", b = std::string(220, 'a') + "2";
+  auto da = OutputDir::Create(tmp / a, InputPaths{}, false);
+  auto db = OutputDir::Create(tmp / b, InputPaths{}, false);
+  ASSERT_TRUE(da.ok()) << da.status().message();
+  ASSERT_TRUE(db.ok()) << db.status().message();
+  ASSERT_TRUE((*da)->WriteFile("x", Bytes("a")).ok());
+  ASSERT_TRUE((*db)->WriteFile("x", Bytes("b")).ok());
+  ASSERT_TRUE((*da)->Commit().ok());
+  ASSERT_TRUE((*db)->Commit().ok());
+  EXPECT_EQ(ReadFile(tmp / a / "x"), "a");
+  EXPECT_EQ(ReadFile(tmp / b / "x"), "b");
+}
+
 TEST(WriteFileAtomically, NeverOverAnInputNorHalfAFile) {
   TempDir tmp;
   WriteFile(tmp / "m/model.json", "{}");

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "cli_common.h"
 #include "tfjs_quant/disk.h"
 
 namespace tfq::cli {
@@ -31,22 +32,16 @@ struct PathSlot {
 PathSlot g_paths[kPaths];
 std::atomic<pid_t> g_groups[kGroups];
 
-std::string Absolute(const std::filesystem::path& p) {
-  std::error_code ec;
-  const auto a = std::filesystem::absolute(p, ec);
-  return (ec ? p : a).string();
-}
-
 // Past the table's size a path is not removed on a signal; the next run
 // removes what a dead one left (tfjs_quant/disk.h), but for parents made
 // for OUT, which stay (empty).
 void Claim(int state, const std::string& path) {
   if (path.size() >= kPathMax) return;
   for (PathSlot& s : g_paths) {
-    int expected = kFree;
     if (s.state.load() != kFree) continue;
     std::memcpy(s.path, path.c_str(), path.size() + 1);
-    if (s.state.compare_exchange_strong(expected, state)) return;
+    s.state.store(state);  // after the path: the handler never sees half of it
+    return;
   }
 }
 
@@ -93,9 +88,11 @@ void OnSignal(int sig) {
     if (s.state.load() == kRemove) RemoveTree(AT_FDCWD, s.path, 6);
   // Slots are reused, so their order is not the nesting order: a parent
   // that still holds a child is removed on a later pass.
-  for (int pass = 0; pass < 8; ++pass)
+  for (bool removed = true; removed;) {
+    removed = false;
     for (PathSlot& s : g_paths)
-      if (s.state.load() == kRemoveIfEmpty) ::rmdir(s.path);
+      if (s.state.load() == kRemoveIfEmpty && ::rmdir(s.path) == 0) removed = true;
+  }
   ::signal(sig, SIG_DFL);
   ::raise(sig);
 }
@@ -103,9 +100,9 @@ void OnSignal(int sig) {
 class Tracker : public TempTracker {
  public:
   void Track(const std::filesystem::path& p, Kind kind) override {
-    Claim(kind == Kind::kRemove ? kRemove : kRemoveIfEmpty, Absolute(p));
+    Claim(kind == Kind::kRemove ? kRemove : kRemoveIfEmpty, AbsolutePath(p));
   }
-  void Untrack(const std::filesystem::path& p) override { Release(Absolute(p)); }
+  void Untrack(const std::filesystem::path& p) override { Release(AbsolutePath(p)); }
 };
 Tracker g_tracker;
 

@@ -196,6 +196,12 @@ void PrintSummary(const OpenedModel& in, const WriteReport& report, const fs::pa
              shards == 1 ? "" : "s");
 }
 
+std::string AbsolutePath(const fs::path& p) {
+  std::error_code ec;
+  const fs::path a = fs::absolute(p, ec);
+  return (ec ? p : a).string();
+}
+
 size_t EditDistance(const std::string& a, const std::string& b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;

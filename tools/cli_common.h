@@ -74,6 +74,9 @@ std::string Db(double db);
 // at the front (names differ at their end) to fit.
 std::string ClipName(std::string_view name, size_t n);
 
+// `p` made absolute, or as it is if that fails (no current folder).
+std::string AbsolutePath(const std::filesystem::path& p);
+
 // Classic edit distance, for "did you mean".
 size_t EditDistance(const std::string& a, const std::string& b);
 

@@ -81,12 +81,6 @@ json ParseLine(const std::string& line) {
 
 std::string QuotedLine(const std::string& line) { return Quoted(line, 200); }
 
-std::string Absolute(const fs::path& p) {
-  std::error_code ec;
-  const fs::path a = fs::absolute(p, ec);
-  return (ec ? p : a).string();
-}
-
 }  // namespace
 
 Result<fs::path> FindEvaluator(const std::string& flag) {
@@ -146,11 +140,11 @@ Status NodeEvaluator::ReadReady() {
 Status NodeEvaluator::Load() {
   const auto& o = options_;
   json req = {{"cmd", "load"},
-              {"model", Absolute(o.model_json)},
+              {"model", AbsolutePath(o.model_json)},
               {"count", o.count},
               {"seed", o.seed},
               {"dims", {{"default", o.default_dim}}},
-              {"inputs_dir", o.inputs_dir.empty() ? json(nullptr) : json(Absolute(o.inputs_dir))},
+              {"inputs_dir", o.inputs_dir.empty() ? json(nullptr) : json(AbsolutePath(o.inputs_dir))},
               {"outputs", o.outputs.empty() ? json(nullptr) : json(o.outputs)}};
   for (const auto& [name, shape] : o.shapes) req["dims"][name] = shape;
   TFQ_ASSIGN_OR_RETURN(json r, Call(std::move(req)));
@@ -254,6 +248,12 @@ Result<Measurement> NodeEvaluator::ParseMeasurement(const json& reply) {
     s.max_abs = Number(x, "maxabs").value_or(0);
     s.dot = Number(x, "dot").value_or(0);
     s.nout = Number(x, "nout").value_or(0);
+    // Sums of squares and counts are never negative; none may be NaN/Inf
+    // (JSON cannot say NaN; an overflowed error sum arrives as null, above).
+    for (double v : {s.n, s.sig, s.err, s.max_abs, s.nout}) {
+      if (!(v >= 0) || !std::isfinite(v)) return Failed("a result holds a negative or non-finite sum");
+    }
+    if (!std::isfinite(s.dot)) return Failed("a result holds a non-finite sum");
     s.argmax_ref = Count(x, "argmax_ref", int64_t{1} << 53).value_or(0);
     s.argmax_out = Count(x, "argmax_out", int64_t{1} << 53).value_or(0);
     m.samples.push_back(s);
@@ -273,7 +273,9 @@ Result<Measurement> NodeEvaluator::Evaluate(std::span<const Target> plan, std::s
     if (!sent_[i][t]) {
       TFQ_ASSIGN_OR_RETURN(EncodedTensor enc, EncodeTensor(model_, i, plan[i]));
       if (!enc.changed) continue;
-      json entry = ParseLine(EntryToJson(enc.entry));
+      // Our own text, as deep as the model's JSON allowed: not a reply.
+      json entry = json::parse(EntryToJson(enc.entry), nullptr, false);
+      if (!entry.is_object()) return Internal("a weight entry did not parse back: " + Quoted(e.name));
       entry["key"] = Key(e.name, plan[i]);
       entries.push_back(entry);
       bytes.append(reinterpret_cast<const char*>(enc.bytes.data()), enc.bytes.size());
@@ -297,7 +299,7 @@ Result<Measurement> NodeEvaluator::Evaluate(std::span<const Target> plan, std::s
 
 Result<Measurement> NodeEvaluator::EvaluateModel(const fs::path& model_json) {
   TFQ_ASSIGN_OR_RETURN(json reply,
-                       Call(json{{"cmd", "eval_model"}, {"model", Absolute(model_json)}, {"inputs", nullptr}}));
+                       Call(json{{"cmd", "eval_model"}, {"model", AbsolutePath(model_json)}, {"inputs", nullptr}}));
   return ParseMeasurement(reply);
 }
 

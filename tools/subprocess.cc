@@ -76,6 +76,12 @@ Result<pid_t> Spawn(const char* file, char* const argv[], Pipes& p, bool with_in
     return IOError(std::string("pipe: ") + std::strerror(e));
   }
   const pid_t parent = ::getpid();
+  // No signal between fork and the child's reset: tfjs-quant's cleanup
+  // handler must never run in the child.
+  sigset_t block, old;
+  sigemptyset(&block);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&block, sig);
+  ::sigprocmask(SIG_BLOCK, &block, &old);
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::setpgid(0, 0);
@@ -95,6 +101,7 @@ Result<pid_t> Spawn(const char* file, char* const argv[], Pipes& p, bool with_in
     ::_exit(127);
   }
   const int fork_errno = errno;
+  ::sigprocmask(SIG_SETMASK, &old, nullptr);
   ::close(report[1]);
   if (nullfd >= 0) ::close(nullfd);
   // The child's ends.
@@ -118,6 +125,8 @@ Result<pid_t> Spawn(const char* file, char* const argv[], Pipes& p, bool with_in
     return EvaluatorFailed(std::string("cannot start ") + Printable(file) + ": " + std::strerror(child_errno));
   }
   TrackProcessGroup(pid);
+  // Reads from stdout and stderr wait in poll(), never in read().
+  for (int fd : {p.out[0], p.err[0]}) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   return pid;
 }
 
@@ -131,10 +140,10 @@ bool Exited(pid_t pid) {
 // Kills whatever is left of the group, then reaps its leader.
 int EndGroup(pid_t pid) {
   ::kill(-pid, SIGKILL);
+  UntrackProcessGroup(pid);  // before the reap frees the ID for reuse
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  UntrackProcessGroup(pid);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
@@ -218,7 +227,7 @@ Result<std::string> Child::ReadLine(Deadline deadline) {
     TFQ_RETURN_IF_ERROR(Wait(out_, POLLIN, deadline));
     char buf[65536];
     const ssize_t n = ::read(out_, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (n <= 0) return EvaluatorFailed("it exited");
     buffer_.append(buf, static_cast<size_t>(n));
   }
@@ -232,8 +241,9 @@ void Child::Stop(std::chrono::milliseconds grace) {
   if (pid_ > 0) {
     const Deadline deadline = After(grace);
     while (!Exited(pid_) && Clock::now() < deadline) {
-      if (err_ >= 0) Drain(err_, err_tail_, kErrTail);
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      pollfd p{err_, POLLIN, 0};
+      if (err_ >= 0 && ::poll(&p, 1, 10) > 0) Drain(err_, err_tail_, kErrTail);
+      else if (err_ < 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     EndGroup(pid_);
     pid_ = -1;
@@ -256,11 +266,16 @@ Result<ShellResult> RunShell(const std::string& command, std::chrono::millisecon
   ShellResult r;
   const Deadline deadline = After(timeout);
   // Both streams until both close, then the exit, all before the deadline.
-  while ((out >= 0 || err >= 0) && Clock::now() < deadline) {
+  // Once the shell has exited, what it started in the background may hold
+  // the pipes open: read for a moment more, then end the group.
+  Deadline end = deadline;
+  while ((out >= 0 || err >= 0) && Clock::now() < end) {
     pollfd fds[2] = {{out, POLLIN, 0}, {err, POLLIN, 0}};
-    if (::poll(fds, 2, MsLeft(deadline)) <= 0) continue;
-    if (out >= 0 && fds[0].revents) Drain(out, r.out, kMaxOutput);
-    if (err >= 0 && fds[1].revents) Drain(err, r.err, kErrTail);
+    if (::poll(fds, 2, std::min(MsLeft(end), 50)) > 0) {
+      if (out >= 0 && fds[0].revents) Drain(out, r.out, kMaxOutput);
+      if (err >= 0 && fds[1].revents) Drain(err, r.err, kErrTail);
+    }
+    if (end == deadline && Exited(pid)) end = std::min(deadline, After(std::chrono::milliseconds(200)));
   }
   while (!Exited(pid) && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   r.timed_out = !Exited(pid);

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "work_dir.h"
 
-#include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "cleanup.h"
@@ -22,10 +24,16 @@ Result<WorkDir> WorkDir::Create() {
   const char* env = std::getenv("TMPDIR");
   const fs::path base = env && *env ? env : "/tmp";
   RemoveLeftoversOfDeadRuns(base, kPrefix);
-  std::string tmpl = (base / (kPrefix + std::to_string(::getpid()) + "-XXXXXX")).string();
-  if (!::mkdtemp(tmpl.data())) return IOError("cannot create a temporary folder in " + Printable(base.string()));
-  TrackTree(tmpl);
-  return WorkDir(tmpl);
+  // mkdir fails on an existing name (another user's included): never reused.
+  for (int n = 0; n < 100; ++n) {
+    const fs::path p = base / (kPrefix + std::to_string(::getpid()) + "-" + std::to_string(n));
+    if (::mkdir(p.c_str(), 0700) == 0) {
+      TrackTree(p);
+      return WorkDir(p);
+    }
+    if (errno != EEXIST) break;
+  }
+  return IOError("cannot create a temporary folder in " + Printable(base.string()) + ": " + std::strerror(errno));
 }
 
 WorkDir::~WorkDir() {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// auto's temporary folder (candidate weights, the evaluator's log,
-// --eval-cmd candidates): $TMPDIR/tfjs-quant-auto-PID-XXXXXX, removed when
+// auto's temporary folder (candidate weights, --eval-cmd candidates):
+// $TMPDIR/tfjs-quant-auto-PID-N, removed when
 // the run ends, on a signal (cleanup.h), and, after a SIGKILL, by the next
 // run once the PID is gone.
 #pragma once

@@ -73,8 +73,11 @@ class TempTracker {
 };
 void SetTempTracker(TempTracker* tracker);
 
-// Removes what runs that no longer exist left in `folder`: folders named
-// `prefix` + PID + "-..." whose PID is gone (a SIGKILL leaves them).
+// Removes what runs that no longer exist left in `folder` (a SIGKILL
+// leaves them): folders and files named exactly `prefix` + PID + "-" + N,
+// owned by this user, whose PID is gone. Removed by file descriptors,
+// never following a link, so a shared /tmp cannot turn it against other
+// files.
 void RemoveLeftoversOfDeadRuns(const std::filesystem::path& folder, std::string_view prefix);
 
 // An output folder built in a hidden temporary folder beside `out` and

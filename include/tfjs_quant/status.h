@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Status and Result<T>: how every fallible call in tfjs-quant reports failure.
 //
-// The library never throws (it is built with -fno-exceptions, as it must be
-// for WebAssembly, where exceptions are off by default). A failed call
+// The library does not throw (it is built with -fno-exceptions, as it must
+// be for WebAssembly, where exceptions are off by default), but for
+// std::bad_alloc when a small allocation fails; tensor-sized allocations
+// fail as a kOutOfMemory Status. A failed call
 // returns a Status whose code says what kind of failure it is, so that
 // callers branch on the code and never on the text, and whose message says
 // where: the file, the JSON location, the weight, what was expected and what

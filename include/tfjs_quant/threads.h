@@ -14,7 +14,8 @@ class ThreadExecutor : public Executor {
   explicit ThreadExecutor(int threads);
   int concurrency() const override { return threads_; }
   // Task 0 runs on the caller's thread, the others on threads started for
-  // this call.
+  // this call. What a task throws (std::bad_alloc) is rethrown here once
+  // every task has returned.
   void ForEach(size_t count, const std::function<void(size_t)>& task) override;
   // Cores the machine reports (1 in a build without threads).
   static int DefaultThreads();

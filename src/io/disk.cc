@@ -4,6 +4,7 @@
 // Every std::filesystem call here takes an error code: nothing throws.
 #include "tfjs_quant/disk.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <signal.h>
@@ -96,10 +97,18 @@ const char* KindOf(mode_t m) {
   return "not a regular file";
 }
 
-// The hidden names beside OUT (or an HTML file) start ".NAME.tfjs-quant-",
-// NAME cut to 200 bytes so that the whole stays within the 255 a file
-// system allows.
-std::string TempPrefix(const std::string& name) { return "." + name.substr(0, 200) + ".tfjs-quant-"; }
+// The hidden names beside OUT (or an HTML file) start ".NAME.tfjs-quant-".
+// A NAME over 200 bytes is cut and followed by a hash of the whole, so that
+// the name stays within the 255 bytes a file system allows and two long
+// names that share a start still differ.
+std::string TempPrefix(const std::string& name) {
+  if (name.size() <= 200) return "." + name + ".tfjs-quant-";
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : name) h = (h ^ c) * 1099511628211ull;
+  char hex[20];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return "." + name.substr(0, 180) + "~" + hex + ".tfjs-quant-";
+}
 
 // A hidden name beside `name` that no other run picks: PID, then a counter
 // (a clash with a leftover is retried by the caller).
@@ -110,30 +119,85 @@ std::string TempName(const std::string& name) {
 
 bool ProcessGone(long pid) { return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH; }
 
-// A --force run moves the old OUT to ".OUT.tfjs-quant-old-PID", renames
-// the new one in, then deletes the old. If it died between the renames, OUT
-// is missing and the old one is put back; if it died while deleting, the
-// rest of the old one is removed.
-void RestoreOldOut(const fs::path& parent, const fs::path& out) {
-  const std::string prefix = TempPrefix(out.filename().string()) + "old-";
+bool AllDigits(std::string_view s) {
+  return !s.empty() && s.size() <= 12 && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// What a run that no longer exists left in a folder: its name is exactly
+// `prefix` + PID + "-" + N (a temporary folder or file), or `prefix` +
+// "old-" + PID (an old OUT a --force run moved aside); it belongs to this
+// user; and PID is gone.
+struct Leftover {
+  fs::path path;
+  bool old = false;
+};
+std::vector<Leftover> FindLeftovers(const fs::path& folder, std::string_view prefix) {
+  std::vector<Leftover> found;
   std::error_code ec;
-  fs::directory_iterator it(parent, ec), end;
-  std::vector<fs::path> stale;
+  fs::directory_iterator it(folder, ec), end;
   for (; !ec && it != end; it.increment(ec)) {
     const std::string n = it->path().filename().string();
-    std::error_code e;
-    if (n.rfind(prefix, 0) == 0 && ProcessGone(std::strtol(n.c_str() + prefix.size(), nullptr, 10)) &&
-        fs::is_directory(fs::symlink_status(it->path(), e))) {
-      stale.push_back(it->path());
+    if (n.size() <= prefix.size() || n.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string_view rest = std::string_view(n).substr(prefix.size());
+    Leftover l{it->path(), rest.rfind("old-", 0) == 0};
+    std::string_view pid;
+    if (l.old) {
+      pid = rest.substr(4);
+      if (!AllDigits(pid)) continue;
+    } else {
+      const size_t dash = rest.find('-');
+      if (dash == std::string_view::npos || !AllDigits(rest.substr(0, dash)) || !AllDigits(rest.substr(dash + 1))) continue;
+      pid = rest.substr(0, dash);
     }
+    struct stat st;
+    if (::lstat(l.path.c_str(), &st) != 0 || st.st_uid != ::geteuid()) continue;
+    if (!S_ISDIR(st.st_mode) && !(S_ISREG(st.st_mode) && !l.old)) continue;
+    if (!ProcessGone(std::strtol(std::string(pid).c_str(), nullptr, 10))) continue;
+    found.push_back(std::move(l));
   }
-  for (const auto& old : stale) {
+  return found;
+}
+
+// Removes `name` in `dirfd`, a file or a folder tree at most `depth` deep,
+// by file descriptors and O_NOFOLLOW: a folder swapped for a link while
+// this runs is never followed (std::filesystem::remove_all walks by path).
+void RemoveAt(int dirfd, const char* name, int depth) {
+  if (::unlinkat(dirfd, name, 0) == 0 || depth <= 0) return;
+  const int fd = ::openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return;
+  DIR* d = ::fdopendir(fd);
+  if (!d) {
+    ::close(fd);
+    return;
+  }
+  std::vector<std::string> names;
+  while (const dirent* e = ::readdir(d)) {
+    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) names.emplace_back(e->d_name);
+  }
+  for (const auto& n : names) RemoveAt(::dirfd(d), n.c_str(), depth - 1);
+  ::closedir(d);
+  ::unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+void RemoveLeftover(const fs::path& p) {
+  const int parent = ::open(p.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (parent < 0) return;
+  RemoveAt(parent, p.filename().c_str(), 8);
+  ::close(parent);
+}
+
+// A --force run moves the old OUT aside, renames the new one in, then
+// deletes the old. If it died between the renames, OUT is missing and the
+// old one is put back; if it died while deleting, the rest is removed.
+void RestoreOldOut(const fs::path& parent, const fs::path& out) {
+  for (const Leftover& l : FindLeftovers(parent, TempPrefix(out.filename().string()))) {
+    if (!l.old) continue;
     std::error_code e;
     if (!fs::exists(fs::symlink_status(out, e))) {
-      fs::rename(old, out, e);
+      fs::rename(l.path, out, e);
       if (!e) continue;
     }
-    fs::remove_all(old, e);
+    RemoveLeftover(l.path);
   }
 }
 
@@ -151,19 +215,8 @@ Status CheckFileName(std::string_view name) {
 void SetTempTracker(TempTracker* tracker) { g_tracker.store(tracker); }
 
 void RemoveLeftoversOfDeadRuns(const fs::path& folder, std::string_view prefix) {
-  std::error_code ec;
-  fs::directory_iterator it(folder, ec), end;
-  std::vector<fs::path> stale;
-  for (; !ec && it != end; it.increment(ec)) {
-    const std::string n = it->path().filename().string();
-    if (n.rfind(prefix, 0) != 0) continue;
-    std::error_code e;
-    if (ProcessGone(std::strtol(n.c_str() + prefix.size(), nullptr, 10)) &&
-        fs::is_directory(fs::symlink_status(it->path(), e))) {
-      stale.push_back(it->path());
-    }
-  }
-  for (const auto& p : stale) fs::remove_all(p, ec);
+  for (const Leftover& l : FindLeftovers(folder, prefix))
+    if (!l.old) RemoveLeftover(l.path);
 }
 
 // ------------------------------------------------------------ DiskSource
@@ -540,6 +593,7 @@ Status WriteFileAtomically(const fs::path& path, std::string_view bytes, const I
   }
   fs::path parent = path.parent_path();
   if (parent.empty()) parent = ".";
+  RemoveLeftoversOfDeadRuns(parent, TempPrefix(path.filename().string()));
   const fs::path tmp = parent / TempName(path.filename().string());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
   if (fd < 0) return IOError("cannot write " + Errno(path));
