@@ -5,10 +5,14 @@
 // top-level manifest span that lets the rest of model.json stay byte for byte.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
+#include <random>
 #include <string>
 
 #include "json/json.h"
@@ -131,6 +135,48 @@ TEST(PythonFloatRepr, MatchesCPythonTable) {
     EXPECT_EQ(PythonFloatRepr(v), c.repr) << std::hex << c.bits;
     // And it parses back to the same double.
     EXPECT_EQ(std::bit_cast<uint64_t>(std::strtod(c.repr, nullptr)), c.bits) << c.repr;
+  }
+}
+
+// "-1.25e-07", "0.000125", "125.0" -> {"125", -7}: the significant digits
+// and the exponent of the first one, whatever the notation.
+std::pair<std::string, int> Canonical(std::string_view s) {
+  if (s.starts_with('-')) s.remove_prefix(1);
+  const size_t e = std::min(s.find_first_of("eE"), s.size());
+  int exp10 = 0;
+  if (e < s.size()) std::from_chars(s.data() + e + 1 + (s[e + 1] == '+'), s.data() + s.size(), exp10);
+  std::string digits;
+  int point = -1;
+  for (char c : s.substr(0, e)) {
+    if (c == '.') point = static_cast<int>(digits.size());
+    else digits += c;
+  }
+  if (point < 0) point = static_cast<int>(digits.size());
+  const size_t lead = std::min(digits.find_first_not_of('0'), digits.size());
+  digits.erase(0, lead);
+  digits.erase(digits.find_last_not_of('0') + 1);
+  return {digits, point - static_cast<int>(lead) - 1 + exp10};
+}
+
+// The {fmt} digits the writer uses are libstdc++'s shortest to_chars digits
+// (the same contract as Python's repr), over random doubles of every kind:
+// any bits (subnormals included), float32 values (what min and scale hold)
+// and powers of two (where the rounding interval is lopsided).
+TEST(PythonFloatRepr, ShortestDigitsOverRandomDoubles) {
+  std::mt19937_64 rng(20261130);
+  for (int i = 0; i < 300000; ++i) {
+    double v;
+    switch (i % 3) {
+      case 0: v = std::bit_cast<double>(rng()); break;
+      case 1: v = std::bit_cast<float>(static_cast<uint32_t>(rng())); break;
+      default: v = std::ldexp(1.0, static_cast<int>(rng() % 2098) - 1074); break;
+    }
+    if (!std::isfinite(v) || v == 0) continue;
+    const std::string repr = PythonFloatRepr(v);
+    char buf[64];
+    const auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+    ASSERT_EQ(Canonical(repr), Canonical(std::string_view(buf, res.ptr))) << repr;
+    ASSERT_EQ(std::bit_cast<uint64_t>(std::strtod(repr.c_str(), nullptr)), std::bit_cast<uint64_t>(v)) << repr;
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -96,5 +97,11 @@ std::string ManifestToJson(const std::vector<WeightGroup>& groups);
 // would mean something else to a browser). Returns it normalized ("a/./b"
 // -> "a/b").
 Result<std::string> CheckRelativePath(std::string_view path);
+
+// Which of a folder's .json files (`json_names`, sorted) is the model:
+// model.json, else the only one, else the only *weights_manifest.json.
+// `folder` names the folder in messages (printable). Shared by the disk
+// edge and in-memory file maps, so both pick the same file.
+Result<std::string> ChooseModelJson(std::span<const std::string> json_names, std::string_view folder);
 
 }  // namespace tfq

@@ -321,17 +321,8 @@ Result<ModelLocation> LocateModel(const fs::path& in) {
   }
   if (ec) return IOError(Shown(in) + ": " + ec.message());
   std::sort(jsons.begin(), jsons.end());
-  if (jsons.size() == 1) return ModelLocation{in, jsons[0], true};
-  std::vector<std::string> manifests;
-  for (const auto& j : jsons)
-    if (j.size() >= 21 && j.compare(j.size() - 21, 21, "weights_manifest.json") == 0) manifests.push_back(j);
-  if (manifests.size() == 1) return ModelLocation{in, manifests[0], true};
-  if (jsons.empty()) return NotFound(Shown(in) + ": no model.json or other .json file in this folder");
-  std::string list;
-  for (size_t i = 0; i < jsons.size() && i < 6; ++i) list += (i ? ", " : "") + Printable(jsons[i], 80);
-  if (jsons.size() > 6) list += " and " + std::to_string(jsons.size() - 6) + " more";
-  return InvalidArgument(Shown(in) + ": no model.json and several .json files (" + list +
-                         "); name the model's JSON file instead of the folder");
+  TFQ_ASSIGN_OR_RETURN(std::string name, ChooseModelJson(jsons, Shown(in)));
+  return ModelLocation{in, std::move(name), true};
 }
 
 Result<std::string> ReadModelJson(const fs::path& file, uint64_t max_bytes, std::string_view limit_name) {

@@ -2,38 +2,56 @@
 // Writes JSON exactly as Python's json.dump does by default, because that is
 // what tensorflowjs_converter emits and what users diff against.
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "json/json.h"
 
 namespace tfq::json {
+
+namespace {
+
+// The shortest digits that read back as |v| (finite, nonzero), as Python's
+// repr (David Gay's mode 0) and {fmt}'s Dragonbox both choose them, and the
+// decimal point: |v| = 0.DIGITS * 10^decpt. {fmt} rather than std::to_chars
+// because emscripten's libc++ 14 has no floating-point to_chars; one code
+// path keeps native and WebAssembly bytes the same.
+void ShortestDigits(double v, std::string* digits, int* decpt) {
+  char buf[64];
+  const auto end = fmt::format_to_n(buf, sizeof buf - 1, "{}", std::fabs(v)).out;
+  std::string_view s(buf, static_cast<size_t>(end - buf));  // "123.45", "1e-07", "1.5e+300"
+  const size_t e = std::min(s.find('e'), s.size());
+  int exp10 = 0;
+  for (size_t i = e + 1 + (e + 1 < s.size() && (s[e + 1] == '-' || s[e + 1] == '+')); i < s.size(); ++i)
+    exp10 = exp10 * 10 + (s[i] - '0');
+  if (e + 1 < s.size() && s[e + 1] == '-') exp10 = -exp10;
+  const std::string_view mantissa = s.substr(0, e);
+  const size_t point = std::min(mantissa.find('.'), mantissa.size());
+  digits->clear();
+  for (char c : mantissa)
+    if (c != '.') *digits += c;
+  *decpt = static_cast<int>(point) + exp10;
+  const size_t lead = std::min(digits->find_first_not_of('0'), digits->size());
+  digits->erase(0, lead);
+  *decpt -= static_cast<int>(lead);
+  digits->erase(digits->find_last_not_of('0') + 1);
+}
+
+}  // namespace
 
 std::string PythonFloatRepr(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
   if (v == 0) return std::signbit(v) ? "-0.0" : "0.0";
-  // Shortest round-trip digits, as Python's repr (David Gay's mode 0).
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
-  std::string s(buf, res.ptr);
-  std::string out;
-  if (s[0] == '-') {
-    out = "-";
-    s.erase(0, 1);
-  }
-  size_t e = s.find('e');
-  std::string digits = s.substr(0, e);
-  int exp10 = 0;
-  // to_chars wrote "e+NN" or "e-NN"; from_chars takes no '+'.
-  const char* eb = s.data() + e + 1 + (s[e + 1] == '+');
-  std::from_chars(eb, s.data() + s.size(), exp10);
-  digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
-  int decpt = exp10 + 1;  // value = 0.DIGITS * 10^decpt
-  int n = static_cast<int>(digits.size());
+  std::string out = std::signbit(v) ? "-" : "";
+  std::string digits;
+  int decpt = 0;  // value = 0.DIGITS * 10^decpt
+  ShortestDigits(v, &digits, &decpt);
+  const int n = static_cast<int>(digits.size());
   if (decpt > -4 && decpt <= 16) {
     if (decpt <= 0) {
       out += "0." + std::string(-decpt, '0') + digits;
@@ -45,6 +63,7 @@ std::string PythonFloatRepr(double v) {
   } else {
     out += digits.substr(0, 1);
     if (n > 1) out += "." + digits.substr(1);
+    const int exp10 = decpt - 1;
     char eb[16];
     std::snprintf(eb, sizeof eb, "e%c%02d", exp10 < 0 ? '-' : '+', std::abs(exp10));
     out += eb;

@@ -59,4 +59,21 @@ Result<std::string> CheckRelativePath(std::string_view path) {
   return out;
 }
 
+Result<std::string> ChooseModelJson(std::span<const std::string> json_names, std::string_view folder) {
+  for (const auto& j : json_names)
+    if (j == "model.json") return j;
+  if (json_names.size() == 1) return json_names[0];
+  const std::string* manifest = nullptr;
+  size_t manifests = 0;
+  for (const auto& j : json_names)
+    if (std::string_view(j).ends_with("weights_manifest.json")) manifest = &j, ++manifests;
+  if (manifests == 1) return *manifest;
+  if (json_names.empty()) return NotFound(std::string(folder) + ": no model.json or other .json file in this folder");
+  std::string list;
+  for (size_t i = 0; i < json_names.size() && i < 6; ++i) list += (i ? ", " : "") + Printable(json_names[i], 80);
+  if (json_names.size() > 6) list += " and " + std::to_string(json_names.size() - 6) + " more";
+  return InvalidArgument(std::string(folder) + ": no model.json and several .json files (" + list +
+                         "); name the model's JSON file instead of the folder");
+}
+
 }  // namespace tfq

@@ -2,11 +2,11 @@
 // What tfjs-core's io_utils decodeWeight computes for quantized entries
 // (spec 3.5). JS evaluates `q * scale + min` in float64 and stores the sum
 // into a Float32Array; we do the same, without FMA.
-#include <bit>
 #include <cmath>
 #include <cstring>
 
 #include "tfjs_quant/quantize.h"
+#include "util/bits.h"
 
 namespace tfq {
 
@@ -31,7 +31,7 @@ void DecodeToFloat32(Encoding enc, const uint8_t* stored, size_t n, double min, 
         uint32_t b = static_cast<uint32_t>(stored[4 * i]) | (static_cast<uint32_t>(stored[4 * i + 1]) << 8) |
                      (static_cast<uint32_t>(stored[4 * i + 2]) << 16) |
                      (static_cast<uint32_t>(stored[4 * i + 3]) << 24);
-        out[i] = std::bit_cast<float>(b);
+        out[i] = BitCast<float>(b);
       }
       break;
     case Encoding::kFloat16:

@@ -20,6 +20,7 @@
 #include <cstring>
 
 #include "tfjs_quant/quantize.h"
+#include "util/bits.h"
 
 #if !defined(TFJS_QUANT_PORTABLE) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define TFQ_X86 1
@@ -85,7 +86,7 @@ TFQ_BODY FloatRange ScanRangeBody(std::span<const float> x) {
   for (; i + kLanes <= n; i += kLanes) {
     for (size_t l = 0; l < kLanes; ++l) {
       const float v = p[i + l];
-      const uint32_t b = std::bit_cast<uint32_t>(v) & 0x7fffffffu;
+      const uint32_t b = BitCast<uint32_t>(v) & 0x7fffffffu;
       nan[l] += b > 0x7f800000u;
       inf[l] += b == 0x7f800000u;
       lo[l] = v < lo[l] ? v : lo[l];
@@ -103,7 +104,7 @@ TFQ_BODY FloatRange ScanRangeBody(std::span<const float> x) {
   }
   for (; i < n; ++i) {
     const float v = p[i];
-    const uint32_t b = std::bit_cast<uint32_t>(v) & 0x7fffffffu;
+    const uint32_t b = BitCast<uint32_t>(v) & 0x7fffffffu;
     nan_count += b > 0x7f800000u;
     inf_count += b == 0x7f800000u;
     mn = v < mn ? v : mn;
@@ -245,7 +246,7 @@ inline uint16_t HalfBits(uint32_t f) {
   // 1024, so float arithmetic gives it exactly (and 2^-25 ties to 0). Lanes
   // that are not subnormal halves scale 0 instead: |x| >= 2^-14 would give
   // a float too large to convert to int32.
-  const float t = std::bit_cast<float>(a & Mask(a < 0x38800000u)) * 16777216.0f;  // 2^24
+  const float t = BitCast<float>(a & Mask(a < 0x38800000u)) * 16777216.0f;  // 2^24
   const uint32_t sub = static_cast<uint32_t>(static_cast<int32_t>((t + 8388608.0f) - 8388608.0f));
   // NaN keeps its top payload bits and stays NaN; Inf and overflow give Inf.
   uint32_t nanm = (a & 0x7fffffu) >> 13;
@@ -266,16 +267,16 @@ inline float HalfToFloat(uint16_t hb) {
   const uint32_t normal = sign | ((e + 112u) << 23) | (m << 13);
   const uint32_t special = sign | 0x7f800000u | (m << 13);
   const float sub = static_cast<float>(static_cast<int32_t>(m)) * 5.9604644775390625e-8f;  // 2^-24
-  const uint32_t subbits = sign | std::bit_cast<uint32_t>(sub);
+  const uint32_t subbits = sign | BitCast<uint32_t>(sub);
   const uint32_t bits = Select(Mask(e == 0), subbits, Select(Mask(e == 0x1fu), special, normal));
-  return std::bit_cast<float>(bits);
+  return BitCast<float>(bits);
 }
 
 // The portable float16 loops; the F16C versions use them for NaN blocks and
 // tails.
 void EncodeHalfScalar(const float* p, size_t n, uint8_t* out) {
   for (size_t i = 0; i < n; ++i) {
-    const uint16_t h = HalfBits(std::bit_cast<uint32_t>(p[i]));
+    const uint16_t h = HalfBits(BitCast<uint32_t>(p[i]));
     std::memcpy(out + 2 * i, &h, 2);
   }
 }

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // binary32 <-> binary16 conversions in plain integer arithmetic, so results
 // do not depend on the CPU's F16C support or its NaN quieting.
-#include <bit>
 #include <cstring>
 
 #include "tfjs_quant/quantize.h"
+#include "util/bits.h"
 
 namespace tfq {
 
 uint16_t FloatToHalfBits(float value) {
-  const uint32_t f = std::bit_cast<uint32_t>(value);
+  const uint32_t f = BitCast<uint32_t>(value);
   const uint16_t sign = static_cast<uint16_t>((f >> 16) & 0x8000u);
   const uint32_t a = f & 0x7fffffffu;
   if (a >= 0x7f800000u) {
@@ -57,7 +57,7 @@ float HalfBitsToFloat(uint16_t h) {
   } else {
     bits = sign | ((e + 112) << 23) | (m << 13);
   }
-  return std::bit_cast<float>(bits);
+  return BitCast<float>(bits);
 }
 
 namespace reference {

@@ -4,9 +4,9 @@
 #include "tfjs_quant/text.h"
 
 #include <cctype>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 namespace tfq {
 namespace {
@@ -20,6 +20,35 @@ constexpr Known kKnown[] = {
     {"sqnr", MetricKind::kSqnr, true},     {"cosine", MetricKind::kCosine, true}, {"maxabs", MetricKind::kMaxAbs, false},
     {"top1", MetricKind::kTop1, true},     {"score", MetricKind::kScore, true},
 };
+
+// A plain decimal: [-]digits[.digits][e[+|-]digits], at least one digit
+// before the exponent (no hex, no "inf", no leading '+' or space).
+bool IsDecimal(std::string_view s) {
+  size_t i = s.starts_with('-') ? 1 : 0, digits = 0;
+  auto run = [&] {
+    size_t n = 0;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++n;
+    return n;
+  };
+  digits += run();
+  if (i < s.size() && s[i] == '.') ++i, digits += run();
+  if (digits == 0) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (run() == 0) return false;
+  }
+  return i == s.size();
+}
+
+// strtod rather than std::from_chars, which emscripten's libc++ 14 lacks for
+// floating point. A locale whose decimal point is not '.' stops strtod
+// early: an error, never a misread value.
+bool ParseDouble(const std::string& s, double* v) {
+  char* end = nullptr;
+  *v = std::strtod(s.c_str(), &end);
+  return end == s.c_str() + s.size();
+}
 
 std::string Trim(std::string_view s) {
   size_t b = 0, e = s.size();
@@ -50,10 +79,7 @@ Result<Condition> ParseCondition(const std::string& part, const std::string& who
   c.at_least = ops[0] == '>';
   c.strict = ops.size() == 1;
   std::string num = Trim(rest.substr(ops.size()));
-  const char* b = num.data();
-  const char* e = b + num.size();
-  auto [ptr, ec] = std::from_chars(b, e, c.value);
-  if (num.empty() || ec != std::errc() || ptr != e || !std::isfinite(c.value)) {
+  if (!IsDecimal(num) || !ParseDouble(num, &c.value) || !std::isfinite(c.value)) {
     return InvalidArgument("budget " + Quoted(whole) + ": " + Quoted(num) + " is not a number" + accepted);
   }
   // A bound in the direction that only gets easier with less precision would
