@@ -17,6 +17,13 @@ pkgs=(g++ cmake make pkg-config ca-certificates nlohmann-json3-dev libcli11-dev 
 [ "${TFJS_QUANT_NO_BROWSER:-}" = 1 ] || pkgs+=(chromium)
 # clang and its compiler-rt build the libFuzzer targets (scripts/test.sh).
 [ "${TFJS_QUANT_TEST_TOOLS:-}" = 1 ] && pkgs+=(clang libclang-rt-14-dev)
+# emscripten builds the WebAssembly core of the npm package (js/): for the
+# tests, or with TFJS_QUANT_WASM=1.
+wasm=0
+if [ "${TFJS_QUANT_TEST_TOOLS:-}" = 1 ] || [ "${TFJS_QUANT_WASM:-}" = 1 ]; then
+  wasm=1
+  pkgs+=(emscripten)
+fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -32,6 +39,9 @@ fi
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null || cmake --build build -j1
 echo "setup: built build/tfjs-quant"
+if [ $wasm = 1 ]; then
+  (cd js && npm run --silent build)
+fi
 
 # The TensorFlow.js evaluator `tfjs-quant auto` starts (tfjs-core, -converter,
 # -layers, -backend-wasm 4.22.0 from its lockfile). Reinstalled only when the

@@ -1,0 +1,131 @@
+// Types of tfjs-quant's JavaScript API (src/index.js). tfjs's own types are
+// restated structurally, so the package needs no tfjs dependency.
+
+/** A tfjs weight entry (tf.io.WeightsManifestEntry). */
+export interface WeightsManifestEntry {
+  name: string;
+  shape: number[];
+  dtype: 'float32' | 'int32' | 'bool' | 'string' | 'complex64';
+  group?: string;
+  quantization?: {
+    dtype: 'uint8' | 'uint16' | 'float16';
+    min?: number;
+    scale?: number;
+    original_dtype?: string;
+  };
+}
+
+/** A tfjs weights manifest (tf.io.WeightsManifestConfig). */
+export type WeightsManifestConfig = Array<{ paths: string[]; weights: WeightsManifestEntry[] }>;
+
+/** tfjs ModelArtifacts, as IOHandlers save and load them. */
+export interface ModelArtifacts {
+  modelTopology?: object | ArrayBuffer;
+  weightSpecs?: WeightsManifestEntry[];
+  weightData?: ArrayBuffer | ArrayBuffer[];
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+  signature?: object;
+  userDefinedMetadata?: { [key: string]: unknown };
+  modelInitializer?: object;
+  initializerSignature?: object;
+  trainingConfig?: object;
+}
+
+/** A tfjs IOHandler (only `save` is used). */
+export interface IOHandler {
+  save?(artifacts: ModelArtifacts): Promise<unknown>;
+  load?(): Promise<ModelArtifacts>;
+}
+
+/** Which weights to quantize: every float32 weight no pattern took (true), or patterns. */
+export type DTypeRule = boolean | string | string[];
+
+/** The CLI's quantize options (tfjs-quant quantize --help). */
+export interface QuantizeOptions {
+  /** --quantize_uint8: true, or Python fnmatch patterns ('conv*,dense/*' or an array). */
+  uint8?: DTypeRule;
+  uint16?: DTypeRule;
+  float16?: DTypeRule;
+  /** --skip: patterns of weights kept as stored, whatever else matches. */
+  skip?: string | string[];
+  /** --weight_shard_size_bytes (default 4194304). */
+  shardSizeBytes?: number;
+  /** 'float64' (numpy >= 2, default) or 'float32' (numpy 1.x). */
+  arithmetic?: 'float64' | 'float32';
+  /** --limit NAME=N: the safety limits of docs/safety.md, e.g. {json_depth: 5000}. */
+  limits?: { [name: string]: number };
+  /** Which file of the map is the model JSON (default: as for a folder). */
+  json?: string;
+}
+
+export type DequantizeOptions = Pick<QuantizeOptions, 'shardSizeBytes' | 'limits' | 'json'>;
+
+/** Files of a model folder: name -> bytes (or text, for a JSON file). */
+export type ModelFiles = Map<string, Uint8Array | ArrayBuffer | string> | {
+  [name: string]: Uint8Array | ArrayBuffer | string;
+};
+
+/** What happened to each weight, as the CLI summarizes it. */
+export interface WriteReport {
+  tensors: Array<{
+    name: string;
+    before: 'raw' | 'uint8' | 'uint16' | 'float16';
+    after: 'raw' | 'uint8' | 'uint16' | 'float16';
+    changed: boolean;
+    bytesBefore: number;
+    bytesAfter: number;
+  }>;
+  bytesBefore: number;
+  bytesAfter: number;
+  /** Every file written, the JSON last. */
+  files: string[];
+  warnings: string[];
+}
+
+export interface WrittenFiles {
+  /** Name -> bytes, exactly as the CLI writes them into OUT. */
+  files: Map<string, Uint8Array>;
+  report: WriteReport;
+}
+
+/** Tensor data as a tf.Tensor or plain values. */
+export interface TensorLike {
+  shape: number[];
+  dtype: 'float32' | 'int32' | 'bool' | 'string';
+  /** Values in row-major order, or a tf.Tensor's data() method. */
+  data: Float32Array | Int32Array | Uint8Array | number[] | Array<string | Uint8Array> | (() => Promise<unknown>);
+}
+
+export type NamedTensors =
+  | { [name: string]: TensorLike }
+  | Array<{ name: string; tensor: TensorLike; isSkipQuantization?: boolean }>;
+
+export interface QuantizedTensors extends WrittenFiles {
+  /** The weights_manifest.json written, parsed. */
+  manifest: WeightsManifestConfig;
+  /** Every shard in manifest order, as one buffer (for tf.io.decodeWeights). */
+  weightData: ArrayBuffer;
+}
+
+/** Thrown by every call: `code` names the kind of failure. */
+export class TfjsQuantError extends Error {
+  code:
+    | 'INVALID_ARGUMENT' | 'PARSE_ERROR' | 'FORMAT_ERROR' | 'UNSUPPORTED' | 'NOT_FOUND' | 'UNSAFE_PATH'
+    | 'ALREADY_EXISTS' | 'IO_ERROR' | 'LIMIT_EXCEEDED' | 'OUT_OF_MEMORY' | 'MISMATCH' | 'INTERNAL';
+}
+
+/** Compiles and starts the WebAssembly module (each call does it when needed). */
+export function ready(): Promise<unknown>;
+
+export function quantize(input: ModelArtifacts, options?: QuantizeOptions): Promise<ModelArtifacts>;
+export function quantize(input: ModelFiles, options?: QuantizeOptions): Promise<WrittenFiles>;
+
+export function dequantize(input: ModelArtifacts, options?: DequantizeOptions): Promise<ModelArtifacts>;
+export function dequantize(input: ModelFiles, options?: DequantizeOptions): Promise<WrittenFiles>;
+
+export function quantizeTensors(tensors: NamedTensors, options?: QuantizeOptions): Promise<QuantizedTensors>;
+
+/** An IOHandler that quantizes what it saves, then hands it to `handler`. */
+export function withQuantization<H extends IOHandler>(handler: H, options?: QuantizeOptions): IOHandler;

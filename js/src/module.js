@@ -1,0 +1,153 @@
+// Instantiates tfjs_quant.wasm (the C++ core, src/wasm/api.cc) and moves
+// bytes across its boundary. No emscripten glue: the module imports only a
+// memory-growth notice and a few WASI calls for stderr, which this file
+// provides. Nothing here imports a Node built-in, so bundlers and browsers
+// take it as is.
+import { wasmBase64 } from '../dist/tfjs_quant.wasm.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The error every API call throws: `code` is machine-readable. */
+export class TfjsQuantError extends Error {
+  /**
+   * @param {string} message
+   * @param {string} code e.g. 'FORMAT_ERROR', 'LIMIT_EXCEEDED'
+   */
+  constructor(message, code) {
+    super(message);
+    this.name = 'TfjsQuantError';
+    this.code = code;
+  }
+}
+
+function decodeBase64(text) {
+  const bin = atob(text);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; ++i) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+let compiled = null;  // Promise<WebAssembly.Module>, compiled once
+let instance = null;  // the live instance; dropped after a trap
+
+// What the module may write to stderr (a bug report, just before a trap).
+function wasiImports(getMemory, stderr) {
+  return {
+    fd_write(fd, iovs, iovsLen, nwritten) {
+      const view = new DataView(getMemory().buffer);
+      let total = 0;
+      for (let i = 0; i < iovsLen; ++i) {
+        const ptr = view.getUint32(iovs + i * 8, true);
+        const len = view.getUint32(iovs + i * 8 + 4, true);
+        stderr.push(decoder.decode(new Uint8Array(getMemory().buffer, ptr, len)));
+        total += len;
+      }
+      view.setUint32(nwritten, total, true);
+      return 0;
+    },
+    fd_close: () => 0,
+    fd_seek: () => 70,  // ESPIPE
+    environ_sizes_get(count, size) {
+      const view = new DataView(getMemory().buffer);
+      view.setUint32(count, 0, true);
+      view.setUint32(size, 0, true);
+      return 0;
+    },
+    environ_get: () => 0,
+    proc_exit(code) {
+      throw new WebAssembly.RuntimeError(`tfjs-quant exited (${code})`);
+    },
+  };
+}
+
+async function instantiate() {
+  compiled ??= WebAssembly.compile(decodeBase64(wasmBase64));
+  const module = await compiled;
+  const stderr = [];
+  let memory = null;
+  const inst = await WebAssembly.instantiate(module, {
+    env: { emscripten_notify_memory_growth() {} },
+    wasi_snapshot_preview1: wasiImports(() => memory, stderr),
+  });
+  memory = inst.exports.memory;
+  inst.exports._initialize();
+  return { exports: inst.exports, memory, stderr };
+}
+
+/**
+ * Loads the module (once). Every API function calls it; call it yourself
+ * to pay the compile time up front.
+ */
+export async function ready() {
+  instance ??= await instantiate();
+  return instance;
+}
+
+function text(mem, ptr, size) {
+  return decoder.decode(new Uint8Array(mem.buffer, ptr >>> 0, size >>> 0));
+}
+
+/**
+ * Runs one request of src/wasm/api.cc over `files` (name -> Uint8Array).
+ * Returns {report, files: Map<name, Uint8Array>}; throws TfjsQuantError.
+ */
+export async function run(request, files) {
+  const m = await ready();
+  const x = m.exports;
+  let handle = 0;
+  let result = 0;
+  try {
+    handle = x.tfq_files_new();
+    if (!handle) throw new TfjsQuantError('out of memory', 'OUT_OF_MEMORY');
+    for (const [name, bytes] of files) {
+      const nameBytes = encoder.encode(name);
+      const namePtr = copyIn(m, nameBytes);
+      const dst = x.tfq_files_add(handle, namePtr, nameBytes.length, bytes.length) >>> 0;
+      x.free(namePtr);
+      if (!dst) throw new TfjsQuantError(`out of memory for ${name} (${bytes.length} bytes)`, 'OUT_OF_MEMORY');
+      new Uint8Array(m.memory.buffer, dst, bytes.length).set(bytes);
+    }
+    const req = encoder.encode(JSON.stringify(request));
+    const reqPtr = copyIn(m, req);
+    result = x.tfq_run(reqPtr, req.length, handle) >>> 0;
+    x.free(reqPtr);
+    if (!result) throw new TfjsQuantError('out of memory', 'OUT_OF_MEMORY');
+    const message = text(m.memory, x.tfq_result_text(result), x.tfq_result_text_size(result));
+    if (x.tfq_result_code(result) !== 0) {
+      const id = x.tfq_result_code_id(result) >>> 0;
+      const end = new Uint8Array(m.memory.buffer, id).indexOf(0);
+      throw new TfjsQuantError(message, text(m.memory, id, end));
+    }
+    const out = new Map();
+    const n = x.tfq_result_file_count(result) >>> 0;
+    for (let i = 0; i < n; ++i) {
+      const name = text(m.memory, x.tfq_result_file_name(result, i), x.tfq_result_file_name_size(result, i));
+      const ptr = x.tfq_result_file_data(result, i) >>> 0;
+      out.set(name, new Uint8Array(m.memory.buffer, ptr, x.tfq_result_file_size(result, i) >>> 0).slice());
+    }
+    return { report: JSON.parse(message), files: out };
+  } catch (e) {
+    if (e instanceof WebAssembly.RuntimeError) {
+      // A trap leaves the instance's memory in an unknown state: the next
+      // call starts a fresh one.
+      instance = null;
+      throw new TfjsQuantError(`tfjs-quant failed inside WebAssembly: ${e.message} ${m.stderr.join('')}`.trim(),
+                               'INTERNAL');
+    }
+    throw e;
+  } finally {
+    if (instance === m) {
+      if (result) x.tfq_result_free(result);
+      if (handle) x.tfq_files_free(handle);
+    }
+  }
+}
+
+// Copies bytes into a fresh allocation of the module's (freed by the caller).
+function copyIn(m, bytes) {
+  const ptr = m.exports.malloc(bytes.length || 1) >>> 0;
+  if (!ptr) throw new TfjsQuantError('out of memory', 'OUT_OF_MEMORY');
+  new Uint8Array(m.memory.buffer, ptr, bytes.length).set(bytes);
+  return ptr;
+}

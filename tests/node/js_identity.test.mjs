@@ -1,0 +1,57 @@
+// The JavaScript package (js/, the C++ core as WebAssembly) writes the same
+// files, byte for byte, as the native CLI: every model of human-models in
+// uint8, uint16 and float16, from a map of file name -> bytes; dequantize
+// too. Needs js/dist/ (cd js && npm run build).
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+
+import * as tq from '../../js/src/index.js';
+import { makeTempDir, manifestOf, readEnv, removeDir, runCli, runSuite } from './helpers.mjs';
+
+/** A model JSON and its shards, as the JS API takes them. */
+function modelFiles(models, jsonName) {
+  const json = fs.readFileSync(path.join(models, jsonName));
+  const files = new Map([[jsonName, json]]);
+  for (const group of manifestOf(JSON.parse(json))) {
+    for (const p of group.paths) files.set(p, fs.readFileSync(path.join(models, p)));
+  }
+  return files;
+}
+
+/** Every file of a CLI output folder, by name. */
+function folderFiles(dir) {
+  return new Map(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+}
+
+function assertSameFiles(got, expected, label) {
+  assert.deepEqual([...got.keys()].sort(), [...expected.keys()].sort(), `${label}: file names`);
+  for (const [name, bytes] of expected) {
+    assert.ok(Buffer.from(got.get(name)).equals(bytes), `${label}: ${name} differs from the CLI's`);
+  }
+}
+
+await runSuite(readEnv(), ({ bin, models, modelFiles: jsons }) => {
+  const flags = { uint8: '--quantize_uint8', uint16: '--quantize_uint16', float16: '--quantize_float16' };
+  for (const jsonName of jsons) {
+    test(`JS API = CLI: ${jsonName}`, async () => {
+      const files = modelFiles(models, jsonName);
+      const tmp = await makeTempDir('js-identity');
+      try {
+        for (const [option, flag] of Object.entries(flags)) {
+          const out = path.join(tmp, option);
+          await runCli(bin, ['quantize', path.join(models, jsonName), out, flag]);
+          const got = await tq.quantize(files, { [option]: true });
+          assertSameFiles(got.files, folderFiles(out), `${jsonName} ${option}`);
+        }
+        const out = path.join(tmp, 'dequantized');
+        await runCli(bin, ['dequantize', path.join(tmp, 'uint8'), out]);
+        const got = await tq.dequantize(folderFiles(path.join(tmp, 'uint8')));
+        assertSameFiles(got.files, folderFiles(out), `${jsonName} dequantize`);
+      } finally {
+        await removeDir(tmp);
+      }
+    });
+  }
+});

@@ -1,0 +1,64 @@
+// The npm package as a user gets it: `npm pack` in js/, the tarball
+// installed offline into an empty folder, imported from Node, quantizing a
+// model to the CLI's bytes. Needs js/dist/ (cd js && npm run build).
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+import { makeTempDir, readEnv, removeDir, runCli, runSuite } from './helpers.mjs';
+
+const run = promisify(execFile);
+const JS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'js');
+
+await runSuite(readEnv(), ({ bin, models }) => {
+  test('npm pack, install offline, import, quantize', async () => {
+    const tmp = await makeTempDir('js-package');
+    try {
+      const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: JS });
+      const [packed] = JSON.parse(stdout);
+      const shipped = packed.files.map((f) => f.path).sort();
+      assert.deepEqual(shipped, ['dist/tfjs_quant.wasm', 'dist/tfjs_quant.wasm.js', 'package.json', 'src/index.d.ts',
+                                 'src/index.js', 'src/module.js']);
+      const pkg = JSON.parse(fs.readFileSync(path.join(JS, 'package.json'), 'utf8'));
+      assert.equal(pkg.dependencies, undefined, 'no runtime dependencies');
+      for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) {
+        assert.equal(pkg.scripts?.[hook], undefined, `no ${hook} script`);
+      }
+
+      const app = path.join(tmp, 'app');
+      fs.mkdirSync(app);
+      fs.writeFileSync(path.join(app, 'package.json'), '{"name": "app", "private": true, "type": "module"}');
+      await run('npm', ['install', '--offline', '--no-audit', '--no-fund', path.join(tmp, packed.filename)],
+                { cwd: app });
+      // A small app that quantizes a model given as files, as a user writes it.
+      fs.writeFileSync(path.join(app, 'main.js'), `
+        import fs from 'node:fs';
+        import path from 'node:path';
+        import { quantize } from 'tfjs-quant';
+        const [models, json] = process.argv.slice(2);
+        const text = fs.readFileSync(path.join(models, json));
+        const files = new Map([[json, text]]);
+        for (const g of JSON.parse(text).weightsManifest)
+          for (const p of g.paths) files.set(p, fs.readFileSync(path.join(models, p)));
+        const { files: out } = await quantize(files, { uint8: true });
+        fs.mkdirSync('out');
+        for (const [name, bytes] of out) fs.writeFileSync(path.join('out', name), bytes);
+      `);
+      const json = 'blazeface.json';
+      await run(process.execPath, ['main.js', models, json], { cwd: app });
+      const expected = path.join(tmp, 'cli');
+      await runCli(bin, ['quantize', path.join(models, json), expected, '--quantize_uint8']);
+      const names = fs.readdirSync(expected).sort();
+      assert.deepEqual(fs.readdirSync(path.join(app, 'out')).sort(), names);
+      for (const n of names) {
+        assert.ok(fs.readFileSync(path.join(app, 'out', n)).equals(fs.readFileSync(path.join(expected, n))), n);
+      }
+    } finally {
+      await removeDir(tmp);
+    }
+  });
+});
