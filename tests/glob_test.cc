@@ -113,6 +113,15 @@ TEST(GlobMatch, LongNamesWithManyStarsStayCorrect) {
   EXPECT_TRUE(GlobMatch(std::string(2000, '?'), name));
 }
 
+TEST(GlobLiteral, MatchesExactlyTheName) {
+  for (std::string name : {"conv/kernel", "head[0]*", "a?b", "[!x]", "]*[", "*", ""}) {
+    const std::string p = GlobLiteral(name);
+    EXPECT_TRUE(GlobMatch(p, name)) << name << " as " << p;
+    EXPECT_FALSE(GlobMatch(p, name + "x")) << name;
+    if (!name.empty()) EXPECT_FALSE(GlobMatch(p, "x" + name.substr(1))) << name;
+  }
+}
+
 TEST(SplitPatterns, CommasOnly) {
   EXPECT_EQ(SplitPatterns("a/*,b?"), (std::vector<std::string>{"a/*", "b?"}));
   EXPECT_EQ(SplitPatterns("one"), (std::vector<std::string>{"one"}));

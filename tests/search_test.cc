@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <random>
 #include <set>
 #include <string>
@@ -56,6 +57,22 @@ TEST(Budget, ErrorsSayWhatIsAccepted) {
   }
   EXPECT_NE(ParseBudget("snr>=30").status().message().find("unknown metric 'snr'"), std::string::npos);
   EXPECT_NE(ParseBudget("sqnr<=30").status().message().find("bounded from below"), std::string::npos);
+}
+
+// Numbers are plain decimals, read exactly (from_chars' rules, which the
+// WebAssembly build's libc++ lacks).
+TEST(Budget, NumbersArePlainDecimals) {
+  for (const char* good : {"sqnr>=30.5", "sqnr>=.5", "sqnr>=5.", "sqnr>=1e1", "sqnr>=1E+1", "sqnr>=-2.5e-3"}) {
+    auto b = ParseBudget(good);
+    ASSERT_TRUE(b.ok()) << good << ": " << StatusText(b);
+    EXPECT_EQ(b->conditions[0].value, std::strtod(std::string(good).substr(6).c_str(), nullptr)) << good;
+  }
+  for (const char* bad : {"sqnr>=+30", "sqnr>=0x1e", "sqnr>=inf", "sqnr>=nan", "sqnr>=1e400", "sqnr>=1e-400",
+                          "sqnr>=.", "sqnr>=1e", "sqnr>=1.2.3", "sqnr>=3 0"}) {
+    auto b = ParseBudget(bad);
+    ASSERT_FALSE(b.ok()) << bad;
+    EXPECT_NE(b.status().message().find("is not a number"), std::string::npos) << b.status().message();
+  }
 }
 
 TEST(Budget, HoldsComparesEachMetric) {

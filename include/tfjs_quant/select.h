@@ -27,6 +27,8 @@ std::string_view TargetName(Target t);
 // Python fnmatch.fnmatchcase: whole-name match; * (also across '/'), ?,
 // [seq], [!seq]; an unclosed '[' is literal.
 bool GlobMatch(std::string_view pattern, std::string_view name);
+// A pattern that matches exactly `name` (its *, ? and [ bracketed).
+std::string GlobLiteral(std::string_view name);
 
 // One --quantize_<dtype> flag: absent, bare (the fallthrough), or patterns.
 struct DTypeRule {

@@ -6,7 +6,7 @@ export interface WeightsManifestEntry {
   name: string;
   shape: number[];
   dtype: 'float32' | 'int32' | 'bool' | 'string' | 'complex64';
-  group?: string;
+  group?: 'model' | 'optimizer';
   quantization?: {
     dtype: 'uint8' | 'uint16' | 'float16';
     min?: number;
@@ -30,13 +30,14 @@ export interface ModelArtifacts {
   userDefinedMetadata?: { [key: string]: unknown };
   modelInitializer?: object;
   initializerSignature?: object;
-  trainingConfig?: object;
+  trainingConfig?: any;
+  getWeightStream?: () => unknown;
 }
 
 /** A tfjs IOHandler (only `save` is used). */
 export interface IOHandler {
-  save?(artifacts: ModelArtifacts): Promise<unknown>;
-  load?(): Promise<ModelArtifacts>;
+  save?(artifacts: any): Promise<any>;
+  load?(...args: any[]): Promise<any>;
 }
 
 /** Which weights to quantize: every float32 weight no pattern took (true), or patterns. */
@@ -56,10 +57,11 @@ export interface QuantizeOptions {
   arithmetic?: 'float64' | 'float32';
   /** --limit NAME=N: the safety limits of docs/safety.md, e.g. {json_depth: 5000}. */
   limits?: { [name: string]: number };
-  /** Which file of the map is the model JSON (default: as for a folder). */
+  /** Which file of the map is the model JSON, a plain name (default: as the CLI picks in a folder). */
   json?: string;
 }
 
+/** dequantize takes only these; any other option is an INVALID_ARGUMENT. */
 export type DequantizeOptions = Pick<QuantizeOptions, 'shardSizeBytes' | 'limits' | 'json'>;
 
 /** Files of a model folder: name -> bytes (or text, for a JSON file). */
@@ -90,16 +92,23 @@ export interface WrittenFiles {
   report: WriteReport;
 }
 
-/** Tensor data as a tf.Tensor or plain values. */
+/**
+ * A tf.Tensor, or plain values: dtype float32, int32, bool or string (others
+ * are an INVALID_ARGUMENT).
+ */
 export interface TensorLike {
   shape: number[];
-  dtype: 'float32' | 'int32' | 'bool' | 'string';
+  dtype: string;
   /** Values in row-major order, or a tf.Tensor's data() method. */
-  data: Float32Array | Int32Array | Uint8Array | number[] | Array<string | Uint8Array> | (() => Promise<unknown>);
+  data: Float32Array | Int32Array | Uint8Array | number[] | boolean[] | Array<string | Uint8Array> |
+    (() => Promise<unknown>);
+  /** A tf.Tensor's bytes(): string tensors are read through it. */
+  bytes?: () => Promise<unknown>;
 }
 
 export type NamedTensors =
   | { [name: string]: TensorLike }
+  | Map<string, TensorLike>
   | Array<{ name: string; tensor: TensorLike; isSkipQuantization?: boolean }>;
 
 export interface QuantizedTensors extends WrittenFiles {
@@ -111,21 +120,24 @@ export interface QuantizedTensors extends WrittenFiles {
 
 /** Thrown by every call: `code` names the kind of failure. */
 export class TfjsQuantError extends Error {
+  /** One per status code of the core (src/wasm/api.cc, CodeId). */
   code:
     | 'INVALID_ARGUMENT' | 'PARSE_ERROR' | 'FORMAT_ERROR' | 'UNSUPPORTED' | 'NOT_FOUND' | 'UNSAFE_PATH'
-    | 'ALREADY_EXISTS' | 'IO_ERROR' | 'LIMIT_EXCEEDED' | 'OUT_OF_MEMORY' | 'MISMATCH' | 'INTERNAL';
+    | 'ALREADY_EXISTS' | 'IO_ERROR' | 'LIMIT_EXCEEDED' | 'OUT_OF_MEMORY' | 'EVALUATOR_FAILED'
+    | 'BUDGET_UNREACHABLE' | 'MISMATCH' | 'INTERNAL';
 }
 
 /** Compiles and starts the WebAssembly module (each call does it when needed). */
 export function ready(): Promise<unknown>;
 
-export function quantize(input: ModelArtifacts, options?: QuantizeOptions): Promise<ModelArtifacts>;
+/** ModelArtifacts in: a copy of them with the new weightSpecs and weightData out. */
+export function quantize<A extends ModelArtifacts>(input: A, options?: QuantizeOptions): Promise<A>;
 export function quantize(input: ModelFiles, options?: QuantizeOptions): Promise<WrittenFiles>;
 
-export function dequantize(input: ModelArtifacts, options?: DequantizeOptions): Promise<ModelArtifacts>;
+export function dequantize<A extends ModelArtifacts>(input: A, options?: DequantizeOptions): Promise<A>;
 export function dequantize(input: ModelFiles, options?: DequantizeOptions): Promise<WrittenFiles>;
 
 export function quantizeTensors(tensors: NamedTensors, options?: QuantizeOptions): Promise<QuantizedTensors>;
 
-/** An IOHandler that quantizes what it saves, then hands it to `handler`. */
-export function withQuantization<H extends IOHandler>(handler: H, options?: QuantizeOptions): IOHandler;
+/** An IOHandler that quantizes what it saves, then hands it to `handler` (whose load it keeps). */
+export function withQuantization<H extends IOHandler>(handler: H, options?: QuantizeOptions): H;

@@ -9,89 +9,132 @@ export { TfjsQuantError, ready };
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+const MANIFEST = 'weights_manifest.json';
 
-// The options every writing call shares, passed to the core as they are
-// (it checks them): uint8, uint16, float16, skip, shardSizeBytes,
-// arithmetic, limits.
-const WRITE_OPTIONS = ['uint8', 'uint16', 'float16', 'skip', 'shardSizeBytes', 'arithmetic', 'limits', 'json'];
+function invalid(message) {
+  return new TfjsQuantError(message, 'INVALID_ARGUMENT');
+}
 
-function request(command, options = {}) {
-  if (options === null || typeof options !== 'object') {
-    throw new TfjsQuantError(`options: expected an object, found ${typeof options}`, 'INVALID_ARGUMENT');
+function describe(v) {
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
+}
+
+// Options are JSON for the core, which checks them and refuses members a
+// command does not use. What JSON cannot say (a function, a BigInt, NaN)
+// is refused here rather than dropped.
+function checkJsonValue(v, where) {
+  const t = typeof v;
+  if (v === null || t === 'boolean' || t === 'string') return;
+  if (t === 'number') {
+    if (!Number.isFinite(v)) throw invalid(`${where}: expected a finite number, found ${v}`);
+    return;
+  }
+  if (Array.isArray(v)) {
+    v.forEach((e, i) => checkJsonValue(e, `${where}[${i}]`));
+    return;
+  }
+  if (t === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    for (const [k, e] of Object.entries(v)) checkJsonValue(e, `${where}.${k}`);
+    return;
+  }
+  throw invalid(`${where}: ${describe(v)} is not an option value`);
+}
+
+function request(command, options) {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw invalid(`options: expected an object, found ${describe(options)}`);
   }
   const req = { command };
-  for (const key of Object.keys(options)) {
-    if (!WRITE_OPTIONS.includes(key)) {
-      throw new TfjsQuantError(`options: unknown option ${JSON.stringify(key)} (known: ${WRITE_OPTIONS.join(', ')})`,
-                               'INVALID_ARGUMENT');
-    }
-    if (options[key] !== undefined) req[key] = options[key];
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    checkJsonValue(value, `options.${key}`);
+    req[key] = value;
   }
   return req;
 }
 
-function toBytes(value, what) {
-  if (value instanceof Uint8Array) return value;
-  if (value instanceof ArrayBuffer) return new Uint8Array(value);
-  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  if (typeof value === 'string') return encoder.encode(value);
-  throw new TfjsQuantError(`${what}: expected bytes (Uint8Array, ArrayBuffer or a typed array) or a string`,
-                           'INVALID_ARGUMENT');
+function isArrayBuffer(v) {
+  const tag = Object.prototype.toString.call(v);
+  return tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]';
 }
 
-// A map or plain object of file name -> bytes, as a Map of Uint8Arrays.
+function isBytes(v) {
+  return isArrayBuffer(v) || ArrayBuffer.isView(v);
+}
+
+function toBytes(value, what) {
+  if (value instanceof Uint8Array) return value;
+  if (isArrayBuffer(value)) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (typeof value === 'string') return encoder.encode(value);
+  throw invalid(`${what}: expected bytes (Uint8Array, ArrayBuffer or a typed array) or a string, found ` +
+                describe(value));
+}
+
+// A Map or plain object of file name -> bytes, as a Map of Uint8Arrays.
 function toFiles(files) {
   const entries = files instanceof Map ? [...files] : Object.entries(files);
-  return new Map(entries.map(([name, bytes]) => [String(name), toBytes(bytes, `file ${JSON.stringify(name)}`)]));
+  const out = new Map();
+  for (const [name, bytes] of entries) {
+    if (typeof name !== 'string') throw invalid(`file names must be strings, found ${describe(name)}`);
+    out.set(name, toBytes(bytes, `file ${JSON.stringify(name)}`));
+  }
+  return out;
 }
 
 function concat(parts) {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let at = 0;
   for (const p of parts) {
-    out.set(new Uint8Array(p.buffer ?? p, p.byteOffset ?? 0, p.byteLength), at);
+    out.set(p, at);
     at += p.byteLength;
   }
   return out;
 }
 
+// ModelArtifacts carry their weights as weightSpecs plus weightData; a
+// files object is name -> bytes.
 function isArtifacts(input) {
-  return input && typeof input === 'object' && !(input instanceof Map) &&
-         ('weightSpecs' in input || 'modelTopology' in input);
+  return Array.isArray(input.weightSpecs) ||
+         (Object.hasOwn(input, 'modelTopology') && !isBytes(input.modelTopology));
 }
 
-// The model.json members tfjs's ModelArtifacts carry (tf.io's
-// getModelJSONForModelArtifacts), besides the manifest.
-const ARTIFACT_MEMBERS = ['modelTopology', 'format', 'generatedBy', 'convertedBy', 'signature', 'userDefinedMetadata',
-                          'modelInitializer', 'initializerSignature', 'trainingConfig'];
-
+// Only the weights go to the core, as a model JSON holding nothing but the
+// manifest: the topology and the rest stay as they are (an ArrayBuffer
+// topology, NaN in metadata and convertedBy: null included).
 function artifactsToFiles(a) {
-  const json = {};
-  for (const k of ARTIFACT_MEMBERS) if (a[k] !== undefined && a[k] !== null) json[k] = a[k];
-  json.weightsManifest = [{ paths: ['weights.bin'], weights: a.weightSpecs ?? [] }];
-  const data = Array.isArray(a.weightData) ? concat(a.weightData) : toBytes(a.weightData ?? new Uint8Array(0),
-                                                                                'weightData');
+  if (a.weightData === undefined && typeof a.getWeightStream === 'function') {
+    throw new TfjsQuantError('ModelArtifacts with getWeightStream (streamed weights) are not supported: load ' +
+                             'the model without streamWeights', 'UNSUPPORTED');
+  }
+  const data = Array.isArray(a.weightData)
+    ? concat(a.weightData.map((b, i) => toBytes(b, `weightData[${i}]`)))
+    : toBytes(a.weightData ?? new Uint8Array(0), 'weightData');
+  const json = { weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs ?? [] }] };
   return new Map([['model.json', encoder.encode(JSON.stringify(json))], ['weights.bin', data]]);
 }
 
-// The written model back as ModelArtifacts: every group's weights in order,
-// and the shards of every group as one ArrayBuffer.
-function filesToArtifacts(files, jsonName) {
-  const json = JSON.parse(decoder.decode(files.get(jsonName)));
-  const artifacts = {};
-  for (const k of ARTIFACT_MEMBERS) if (json[k] !== undefined) artifacts[k] = json[k];
-  const groups = json.weightsManifest ?? [];
-  artifacts.weightSpecs = groups.flatMap((g) => g.weights);
-  artifacts.weightData = concat(groups.flatMap((g) => g.paths.map((p) => files.get(p)))).buffer;
-  return artifacts;
+// The written weights back into a copy of the artifacts: every group's
+// entries in order, the shards of every group as one ArrayBuffer.
+function withWrittenWeights(artifacts, files, jsonName) {
+  const groups = JSON.parse(decoder.decode(files.get(jsonName)));
+  const manifest = Array.isArray(groups) ? groups : groups.weightsManifest;
+  return {
+    ...artifacts,
+    weightSpecs: manifest.flatMap((g) => g.weights),
+    weightData: concat(manifest.flatMap((g) => g.paths.map((p) => files.get(p)))).buffer,
+  };
 }
 
 async function write(command, input, options) {
+  if (input === null || typeof input !== 'object') {
+    throw invalid(`expected ModelArtifacts or a Map of file name -> bytes, found ${describe(input)}`);
+  }
   const req = request(command, options);
-  if (isArtifacts(input)) {
+  if (!(input instanceof Map) && isArtifacts(input)) {
     req.json = 'model.json';
     const out = await run(req, artifactsToFiles(input));
-    return filesToArtifacts(out.files, 'model.json');
+    return withWrittenWeights(input, out.files, 'model.json');
   }
   const out = await run(req, toFiles(input));
   return { files: out.files, report: out.report };
@@ -112,32 +155,27 @@ export function dequantize(input, options = {}) {
   return write('dequantize', input, options);
 }
 
-// Python fnmatch pattern matching exactly `name`.
-function literalPattern(name) {
-  return name.replace(/[[*?]/g, (c) => `[${c}]`);
-}
-
 const DTYPES = { float32: Float32Array, int32: Int32Array, bool: Uint8Array };
 
 // One tensor's manifest entry and stored bytes, as tf.io.encodeWeights
 // lays them out.
 async function encodeTensor(name, tensor) {
-  let { shape, dtype } = tensor;
-  let data = tensor.data;
-  if (typeof tensor.dataSync === 'function') data = await tensor.data();
+  const where = `tensor ${JSON.stringify(name)}`;
+  const { shape, dtype } = tensor;
   if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-    throw new TfjsQuantError(`tensor ${JSON.stringify(name)}: shape must be an array of whole numbers`,
-                             'INVALID_ARGUMENT');
+    throw invalid(`${where}: shape must be an array of whole numbers, found ${JSON.stringify(shape)}`);
   }
   const size = shape.reduce((a, b) => a * b, 1);
   if (dtype === 'string') {
-    if (!Array.isArray(data) || data.length !== size) {
-      throw new TfjsQuantError(`tensor ${JSON.stringify(name)}: expected ${size} strings for shape [${shape}]`,
-                               'INVALID_ARGUMENT');
+    // bytes(), as encodeWeights: strings that are not UTF-8 stay as they are.
+    const values = typeof tensor.bytes === 'function' ? await tensor.bytes()
+                 : typeof tensor.data === 'function' ? await tensor.data() : tensor.data;
+    if (!Array.isArray(values) || values.length !== size) {
+      throw invalid(`${where}: expected ${size} strings for shape [${shape}]`);
     }
     const parts = [];
-    for (const s of data) {
-      const bytes = toBytes(s, `tensor ${JSON.stringify(name)}`);
+    for (const v of values) {
+      const bytes = toBytes(v, where);
       const len = new Uint8Array(4);
       new DataView(len.buffer).setUint32(0, bytes.length, true);
       parts.push(len, bytes);
@@ -145,25 +183,30 @@ async function encodeTensor(name, tensor) {
     return { spec: { name, shape, dtype }, bytes: concat(parts) };
   }
   const Type = DTYPES[dtype];
-  if (!Type) {
-    throw new TfjsQuantError(`tensor ${JSON.stringify(name)}: dtype ${JSON.stringify(dtype)} is not one of ` +
-                             'float32, int32, bool, string', 'INVALID_ARGUMENT');
-  }
+  if (!Type) throw invalid(`${where}: dtype ${JSON.stringify(dtype)} is not one of float32, int32, bool, string`);
+  const data = typeof tensor.data === 'function' ? await tensor.data() : tensor.data;
   if (!ArrayBuffer.isView(data) && !Array.isArray(data)) {
-    throw new TfjsQuantError(`tensor ${JSON.stringify(name)}: data must be a typed array`, 'INVALID_ARGUMENT');
+    throw invalid(`${where}: data must be a typed array or an array, found ${describe(data)}`);
   }
-  if (data.length !== size) {
-    throw new TfjsQuantError(`tensor ${JSON.stringify(name)}: ${data.length} values for shape [${shape}], which ` +
-                             `holds ${size}`, 'INVALID_ARGUMENT');
-  }
+  if (data.length !== size) throw invalid(`${where}: ${data.length} values for shape [${shape}], which holds ${size}`);
   const typed = data instanceof Type ? data : Type.from(data, dtype === 'bool' ? (v) => (v ? 1 : 0) : undefined);
   return { spec: { name, shape, dtype }, bytes: new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength) };
+}
+
+// [{name, tensor, isSkipQuantization?}] from any of the accepted forms.
+function tensorList(tensors) {
+  if (Array.isArray(tensors)) return tensors;
+  if (tensors instanceof Map) return [...tensors].map(([name, tensor]) => ({ name, tensor }));
+  if (tensors !== null && typeof tensors === 'object') {
+    return Object.entries(tensors).map(([name, tensor]) => ({ name, tensor }));
+  }
+  throw invalid(`tensors: expected a NamedTensorMap, a Map or an array, found ${describe(tensors)}`);
 }
 
 /**
  * Named tensors to a quantized weights manifest and its shards, as
  * `tfjs-quant quantize` writes a standalone weights_manifest.json.
- * `tensors`: a NamedTensorMap ({name: tf.Tensor}) or an array of
+ * `tensors`: a NamedTensorMap ({name: tf.Tensor}), a Map, or an array of
  * {name, tensor, isSkipQuantization?}; a tensor is a tf.Tensor or
  * {data: TypedArray, shape, dtype}. Returns {manifest, files, weightData,
  * report}: `manifest` is the WeightsManifestConfig, `files` the manifest
@@ -171,32 +214,27 @@ async function encodeTensor(name, tensor) {
  * tf.io.decodeWeights takes with the manifest's weights).
  */
 export async function quantizeTensors(tensors, options = {}) {
-  const list = Array.isArray(tensors)
-    ? tensors
-    : Object.entries(tensors ?? {}).map(([name, tensor]) => ({ name, tensor }));
+  const list = tensorList(tensors);
+  if (list.length === 0) throw invalid('tensors: there are none');
+  const req = request('quantize', options);
   const specs = [];
   const parts = [];
-  const skip = [];
+  const skipNames = [];
   for (const item of list) {
-    if (!item || typeof item.name !== 'string' || !item.tensor) {
-      throw new TfjsQuantError('tensors: expected {name, tensor} items', 'INVALID_ARGUMENT');
+    if (!item || typeof item.name !== 'string' || !item.tensor || typeof item.tensor !== 'object') {
+      throw invalid('tensors: expected {name, tensor} items with a string name');
     }
     const { spec, bytes } = await encodeTensor(item.name, item.tensor);
     specs.push(spec);
     parts.push(bytes);
-    if (item.isSkipQuantization) skip.push(literalPattern(item.name));
+    if (item.isSkipQuantization) skipNames.push(item.name);
   }
-  const opts = { ...options };
-  if (skip.length) {
-    const given = opts.skip === undefined ? [] : typeof opts.skip === 'string' ? opts.skip.split(',') : opts.skip;
-    opts.skip = [...given, ...skip];
-  }
-  const req = request('quantize', opts);
-  req.json = 'weights_manifest.json';
-  const manifestIn = [{ paths: ['weights.bin'], weights: specs }];
-  const out = await run(req, new Map([['weights_manifest.json', encoder.encode(JSON.stringify(manifestIn))],
+  if (skipNames.length) req.skipNames = skipNames;
+  req.json = MANIFEST;
+  const input = [{ paths: ['weights.bin'], weights: specs }];
+  const out = await run(req, new Map([[MANIFEST, encoder.encode(JSON.stringify(input))],
                                       ['weights.bin', concat(parts)]]));
-  const manifest = JSON.parse(decoder.decode(out.files.get('weights_manifest.json')));
+  const manifest = JSON.parse(decoder.decode(out.files.get(MANIFEST)));
   const weightData = concat(manifest.flatMap((g) => g.paths.map((p) => out.files.get(p)))).buffer;
   return { manifest, files: out.files, weightData, report: out.report };
 }
@@ -204,15 +242,17 @@ export async function quantizeTensors(tensors, options = {}) {
 /**
  * Wraps a tfjs IOHandler so that what it saves is quantized first:
  * `await model.save(withQuantization(tf.io.browserDownloads('m'), {uint8: true}))`.
+ * Its load, if any, is the handler's.
  */
 export function withQuantization(handler, options = {}) {
   if (!handler || typeof handler.save !== 'function') {
-    throw new TfjsQuantError('withQuantization: expected an IOHandler with a save method', 'INVALID_ARGUMENT');
+    throw invalid('withQuantization: expected an IOHandler with a save method');
   }
-  request('quantize', options);  // unknown options fail now, not at save time
-  return {
+  const wrapped = {
     async save(artifacts) {
       return handler.save(await quantize(artifacts, options));
     },
   };
+  if (typeof handler.load === 'function') wrapped.load = (...args) => handler.load(...args);
+  return wrapped;
 }

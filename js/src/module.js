@@ -28,8 +28,12 @@ function decodeBase64(text) {
   return out;
 }
 
-let compiled = null;  // Promise<WebAssembly.Module>, compiled once
-let instance = null;  // the live instance; dropped after a trap
+let compiled = null;  // Promise<WebAssembly.Module>: compiled once
+let current = null;   // Promise of the instance calls use; dropped after a trap or a large call
+
+// An instance whose memory grew past this is dropped after its call:
+// WebAssembly memory never shrinks, and the compiled module is kept.
+const KEEP_MEMORY_BYTES = 256 << 20;
 
 // What the module may write to stderr (a bug report, just before a trap).
 function wasiImports(getMemory, stderr) {
@@ -72,33 +76,64 @@ async function instantiate() {
   });
   memory = inst.exports.memory;
   inst.exports._initialize();
-  return { exports: inst.exports, memory, stderr };
+  return { exports: inst.exports, memory, stderr, dead: false };
 }
 
 /**
  * Loads the module (once). Every API function calls it; call it yourself
- * to pay the compile time up front.
+ * to pay the compile time up front. Resolves {exports, memory}.
  */
-export async function ready() {
-  instance ??= await instantiate();
-  return instance;
+export function ready() {
+  if (!current) {
+    const p = instantiate().then((m) => Object.assign(m, { promise: p }));
+    p.catch(() => {
+      if (current === p) current = null;
+    });
+    current = p;
+  }
+  return current;
+}
+
+// A live instance: one that a trap or a large call has not retired.
+async function live() {
+  for (;;) {
+    const m = await ready();
+    if (!m.dead) return m;
+    if (current === m.promise) current = null;
+  }
+}
+
+// Retires `m`: the next call starts a fresh instance; `m`'s memory goes
+// with its last reference.
+function retire(m) {
+  m.dead = true;
+  if (current === m.promise) current = null;
 }
 
 function text(mem, ptr, size) {
   return decoder.decode(new Uint8Array(mem.buffer, ptr >>> 0, size >>> 0));
 }
 
+// The NUL-terminated ASCII code name at `ptr` (at most 64 bytes).
+function cString(mem, ptr) {
+  const bytes = new Uint8Array(mem.buffer, ptr >>> 0, 64);
+  return decoder.decode(bytes.subarray(0, bytes.indexOf(0)));
+}
+
 /**
- * Runs one request of src/wasm/api.cc over `files` (name -> Uint8Array).
- * Returns {report, files: Map<name, Uint8Array>}; throws TfjsQuantError.
+ * Runs one request of src/wasm/api.cc (an object) over `files` (a Map of
+ * name -> Uint8Array). Resolves {report, files: Map<name, Uint8Array>};
+ * rejects with a TfjsQuantError.
  */
 export async function run(request, files) {
-  const m = await ready();
+  const req = encoder.encode(JSON.stringify(request));  // before anything is copied in
+  const m = await live();
   const x = m.exports;
+  m.stderr.length = 0;
   let handle = 0;
   let result = 0;
   try {
-    handle = x.tfq_files_new();
+    handle = x.tfq_files_new() >>> 0;
     if (!handle) throw new TfjsQuantError('out of memory', 'OUT_OF_MEMORY');
     for (const [name, bytes] of files) {
       const nameBytes = encoder.encode(name);
@@ -108,39 +143,38 @@ export async function run(request, files) {
       if (!dst) throw new TfjsQuantError(`out of memory for ${name} (${bytes.length} bytes)`, 'OUT_OF_MEMORY');
       new Uint8Array(m.memory.buffer, dst, bytes.length).set(bytes);
     }
-    const req = encoder.encode(JSON.stringify(request));
     const reqPtr = copyIn(m, req);
     result = x.tfq_run(reqPtr, req.length, handle) >>> 0;
     x.free(reqPtr);
     if (!result) throw new TfjsQuantError('out of memory', 'OUT_OF_MEMORY');
     const message = text(m.memory, x.tfq_result_text(result), x.tfq_result_text_size(result));
     if (x.tfq_result_code(result) !== 0) {
-      const id = x.tfq_result_code_id(result) >>> 0;
-      const end = new Uint8Array(m.memory.buffer, id).indexOf(0);
-      throw new TfjsQuantError(message, text(m.memory, id, end));
+      throw new TfjsQuantError(message, cString(m.memory, x.tfq_result_code_id(result)));
     }
     const out = new Map();
     const n = x.tfq_result_file_count(result) >>> 0;
     for (let i = 0; i < n; ++i) {
       const name = text(m.memory, x.tfq_result_file_name(result, i), x.tfq_result_file_name_size(result, i));
+      const size = x.tfq_result_file_size(result, i) >>> 0;
       const ptr = x.tfq_result_file_data(result, i) >>> 0;
-      out.set(name, new Uint8Array(m.memory.buffer, ptr, x.tfq_result_file_size(result, i) >>> 0).slice());
+      if (!ptr) throw new TfjsQuantError(`the result names ${name} but holds no such file`, 'INTERNAL');
+      out.set(name, new Uint8Array(m.memory.buffer, ptr, size).slice());
     }
     return { report: JSON.parse(message), files: out };
   } catch (e) {
-    if (e instanceof WebAssembly.RuntimeError) {
-      // A trap leaves the instance's memory in an unknown state: the next
-      // call starts a fresh one.
-      instance = null;
-      throw new TfjsQuantError(`tfjs-quant failed inside WebAssembly: ${e.message} ${m.stderr.join('')}`.trim(),
-                               'INTERNAL');
-    }
-    throw e;
+    if (e instanceof TfjsQuantError) throw e;
+    // A trap (or a stack overflow, which V8 reports as a RangeError) leaves
+    // the instance in an unknown state: it is dropped, the next call starts
+    // a fresh one.
+    retire(m);
+    throw new TfjsQuantError(`tfjs-quant failed inside WebAssembly: ${e.message} ${m.stderr.join('')}`.trim(),
+                             'INTERNAL');
   } finally {
-    if (instance === m) {
+    if (!m.dead) {
       if (result) x.tfq_result_free(result);
       if (handle) x.tfq_files_free(handle);
     }
+    if (m.memory.buffer.byteLength > KEEP_MEMORY_BYTES) retire(m);
   }
 }
 

@@ -59,6 +59,9 @@ Result<std::unique_ptr<RandomAccessFile>> MemoryFiles::Open(std::string_view pat
 }
 
 Status MemoryFiles::WriteFile(std::string_view name, std::span<const uint8_t> data) {
+  // As for a folder on disk: a second file of one name (a model JSON named
+  // like one of its shards) is refused, never silently replaced.
+  if (files.find(name) != files.end()) return AlreadyExists(Quoted(name) + " was already written");
   files[std::string(name)] = std::vector<uint8_t>(data.begin(), data.end());
   return Status::Ok();
 }

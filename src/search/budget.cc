@@ -3,7 +3,10 @@
 
 #include "tfjs_quant/text.h"
 
+#include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <clocale>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -42,12 +45,17 @@ bool IsDecimal(std::string_view s) {
 }
 
 // strtod rather than std::from_chars, which emscripten's libc++ 14 lacks for
-// floating point. A locale whose decimal point is not '.' stops strtod
-// early: an error, never a misread value.
-bool ParseDouble(const std::string& s, double* v) {
+// floating point. strtod reads the locale's decimal point, so the '.' the
+// grammar allows becomes that character first (as nlohmann/json does): a
+// program that called setlocale still reads "30.5" as 30.5. Out of range
+// (overflow, or underflow to zero or a subnormal) is refused.
+bool ParseDouble(std::string s, double* v) {
+  const char point = *std::localeconv()->decimal_point;
+  if (point != '.') std::replace(s.begin(), s.end(), '.', point);
   char* end = nullptr;
+  errno = 0;
   *v = std::strtod(s.c_str(), &end);
-  return end == s.c_str() + s.size();
+  return end == s.c_str() + s.size() && errno != ERANGE;
 }
 
 std::string Trim(std::string_view s) {

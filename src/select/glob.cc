@@ -91,4 +91,13 @@ std::vector<std::string> SplitPatterns(std::string_view list) {
   return out;
 }
 
+std::string GlobLiteral(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    if (c == '*' || c == '?' || c == '[') out += '[' + std::string(1, c) + ']';
+    else out += c;
+  }
+  return out;
+}
+
 }  // namespace tfq

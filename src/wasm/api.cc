@@ -9,7 +9,8 @@
 // Requests (every member but "command" optional):
 //   {"command": "quantize", "json": "model.json",
 //    "uint8": true | "pat1,pat2" | ["pat1", ...], "uint16": ..., "float16": ...,
-//    "skip": "pat1,pat2" | [...], "shardSizeBytes": 4194304,
+//    "skip": "pat1,pat2" | [...], "skipNames": ["exact name", ...],
+//    "shardSizeBytes": 4194304,
 //    "arithmetic": "float64" | "float32", "limits": {"json_depth": 5000}}
 //   {"command": "dequantize", "json": ..., "shardSizeBytes": ..., "limits": ...}
 #include <algorithm>
@@ -18,6 +19,7 @@
 #include <malloc.h>
 #include <memory>
 #include <new>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,11 +31,15 @@ namespace {
 
 using json::Json;
 
-// Input files: owned buffers, read in place by the model (SpanFiles).
+// Input files as JavaScript added them: owned buffers, checked and read in
+// place (SpanFiles) when a request runs.
 struct Files {
-  std::vector<std::pair<std::string, std::unique_ptr<uint8_t[]>>> owned;
-  SpanFiles source;
-  std::vector<std::string> json_names;  // sorted by ChooseModelJson's caller
+  struct File {
+    std::string name;
+    std::unique_ptr<uint8_t[]> bytes;
+    size_t size = 0;
+  };
+  std::vector<File> added;
 };
 
 struct Output {
@@ -138,6 +144,14 @@ Result<Selection> ToSelection(const Json& request) {
   if (auto it = request.find("skip"); it != request.end()) {
     TFQ_ASSIGN_OR_RETURN(sel.skip, Patterns("skip", *it));
   }
+  // Weights named exactly (quantizeTensors' isSkipQuantization).
+  if (auto it = request.find("skipNames"); it != request.end()) {
+    if (!it->is_array()) return BadOption("skipNames", "an array of weight names", *it);
+    for (const Json& n : *it) {
+      if (!n.is_string()) return BadOption("skipNames", "an array of weight names", n);
+      sel.skip.push_back(GlobLiteral(n.get_ref<const std::string&>()));
+    }
+  }
   return sel;
 }
 
@@ -160,24 +174,68 @@ Json ReportJson(const WriteReport& r) {
   return out;
 }
 
+// The files as a source, under their normalized names, and the names of
+// the .json files at the top (where a folder's model JSON would be).
+Status OpenFiles(const Files& in, SpanFiles* source, std::vector<std::string>* json_names) {
+  std::set<std::string, std::less<>> seen;
+  for (const Files::File& f : in.added) {
+    auto name = CheckRelativePath(f.name);
+    if (!name.ok()) return name.status().Prefixed("file " + Quoted(f.name, 200));
+    if (!seen.insert(*name).second) return InvalidArgument("file " + Quoted(*name, 200) + " is given twice");
+    if (name->find('/') == std::string::npos && std::string_view(*name).ends_with(".json")) {
+      json_names->push_back(*name);
+    }
+    source->Add(*name, std::span<const uint8_t>(f.bytes.get(), f.size));
+  }
+  std::sort(json_names->begin(), json_names->end());
+  return Status::Ok();
+}
+
+// Refuses request members `command` does not use, so that a misspelt or
+// misplaced option is an error rather than silently ignored.
+Status CheckMembers(const Json& request, std::string_view command, std::initializer_list<std::string_view> known) {
+  for (const auto& [key, value] : request.items()) {
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string list;
+    for (std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+    return InvalidArgument("option " + Quoted(key, 80) + " is not one of " + std::string(command) + "'s (" + list + ")");
+  }
+  return Status::Ok();
+}
+
 // quantize and dequantize: open the model among `in`, plan, write to memory.
 // The options are checked first: a wrong option is the caller's error
 // whatever the files hold.
-Status Write(const Json& request, bool dequantize, Files& in, Output* out) {
+Status Write(const Json& request, bool dequantize, const Files& in, Output* out) {
+  if (dequantize) {
+    TFQ_RETURN_IF_ERROR(CheckMembers(request, "dequantize", {"command", "json", "shardSizeBytes", "limits"}));
+  } else {
+    TFQ_RETURN_IF_ERROR(CheckMembers(request, "quantize",
+                                     {"command", "json", "uint8", "uint16", "float16", "skip", "skipNames",
+                                      "shardSizeBytes", "arithmetic", "limits"}));
+  }
   TFQ_ASSIGN_OR_RETURN(Limits limits, ToLimits(request));
   TFQ_ASSIGN_OR_RETURN(WriteOptions options, ToWriteOptions(request));
   Selection sel;
   if (!dequantize) {
     TFQ_ASSIGN_OR_RETURN(sel, ToSelection(request));
   }
+  SpanFiles source;
+  std::vector<std::string> json_names;
+  TFQ_RETURN_IF_ERROR(OpenFiles(in, &source, &json_names));
   std::string json_name;
   if (auto it = request.find("json"); it != request.end()) {
-    if (!it->is_string()) return BadOption("json", "a file name", *it);
-    json_name = it->get<std::string>();
+    // Outputs are named as the input JSON, so it must be a plain name: no
+    // folder for shards to be looked up in, nothing to climb out of.
+    auto name = it->is_string() ? CheckRelativePath(it->get_ref<const std::string&>()) : Result<std::string>("");
+    if (!it->is_string() || !name.ok() || name->find('/') != std::string::npos) {
+      return BadOption("json", "the name of a .json file given at the top (no folder)", *it);
+    }
+    json_name = *name;
   } else {
-    TFQ_ASSIGN_OR_RETURN(json_name, ChooseModelJson(in.json_names, "the files given"));
+    TFQ_ASSIGN_OR_RETURN(json_name, ChooseModelJson(json_names, "the files given"));
   }
-  TFQ_ASSIGN_OR_RETURN(Model model, Model::Open(in.source, json_name, limits));
+  TFQ_ASSIGN_OR_RETURN(Model model, Model::Open(source, json_name, limits));
   std::vector<Target> plan(model.tensors().size(), Target::kRaw);
   if (!dequantize) {
     TFQ_ASSIGN_OR_RETURN(plan, Plan(model, sel));
@@ -188,7 +246,7 @@ Status Write(const Json& request, bool dequantize, Files& in, Output* out) {
   return Status::Ok();
 }
 
-Status Run(std::string_view request_text, Files& in, Output* out) {
+Status Run(std::string_view request_text, const Files& in, Output* out) {
   json::ParseOptions po;
   po.max_depth = 64;
   TFQ_ASSIGN_OR_RETURN(Json request, json::Parse(request_text, "the request", po));
@@ -211,25 +269,22 @@ extern "C" {
 Files* tfq_files_new() { return new (std::nothrow) Files; }
 
 // Adds a file of `size` bytes named by the `name_size` bytes at `name` and
-// returns where JavaScript copies its bytes (null: out of memory).
+// returns where JavaScript copies its bytes (null: out of memory). Names
+// are checked when a request runs.
 uint8_t* tfq_files_add(Files* f, const char* name, size_t name_size, size_t size) {
   std::unique_ptr<uint8_t[]> bytes(new (std::nothrow) uint8_t[size ? size : 1]);
   if (!bytes) return nullptr;
-  std::string n(name, name_size);
   uint8_t* p = bytes.get();
-  f->source.Add(n, std::span<const uint8_t>(p, size));
-  if (n.find('/') == std::string::npos && std::string_view(n).ends_with(".json")) f->json_names.push_back(n);
-  f->owned.emplace_back(std::move(n), std::move(bytes));
+  f->added.push_back({std::string(name, name_size), std::move(bytes), size});
   return p;
 }
 
 void tfq_files_free(Files* f) { delete f; }
 
 // Runs the request (JSON text) over the files.
-Output* tfq_run(const char* request, size_t request_size, Files* in) {
+Output* tfq_run(const char* request, size_t request_size, const Files* in) {
   auto* out = new (std::nothrow) Output;
   if (!out) return nullptr;
-  std::sort(in->json_names.begin(), in->json_names.end());
   tfq::Status s = tfq::wasm::Run(std::string_view(request, request_size), *in, out);
   if (!s.ok()) {
     out->code = static_cast<int>(s.code());
@@ -245,10 +300,20 @@ const char* tfq_result_code_id(const Output* r) { return tfq::wasm::CodeId(stati
 const char* tfq_result_text(const Output* r) { return r->text.data(); }
 size_t tfq_result_text_size(const Output* r) { return r->text.size(); }
 size_t tfq_result_file_count(const Output* r) { return r->order.size(); }
-const char* tfq_result_file_name(const Output* r, size_t i) { return r->order[i].data(); }
-size_t tfq_result_file_name_size(const Output* r, size_t i) { return r->order[i].size(); }
-const uint8_t* tfq_result_file_data(const Output* r, size_t i) { return r->files.files.find(r->order[i])->second.data(); }
-size_t tfq_result_file_size(const Output* r, size_t i) { return r->files.files.find(r->order[i])->second.size(); }
+const char* tfq_result_file_name(const Output* r, size_t i) { return i < r->order.size() ? r->order[i].data() : ""; }
+size_t tfq_result_file_name_size(const Output* r, size_t i) { return i < r->order.size() ? r->order[i].size() : 0; }
+// Null and 0 for an index out of range or a name the writer reported but
+// did not write (neither happens; JavaScript then throws).
+const uint8_t* tfq_result_file_data(const Output* r, size_t i) {
+  if (i >= r->order.size()) return nullptr;
+  auto it = r->files.files.find(r->order[i]);
+  return it == r->files.files.end() ? nullptr : it->second.data();
+}
+size_t tfq_result_file_size(const Output* r, size_t i) {
+  if (i >= r->order.size()) return 0;
+  auto it = r->files.files.find(r->order[i]);
+  return it == r->files.files.end() ? 0 : it->second.size();
+}
 void tfq_result_free(Output* r) { delete r; }
 
 // Bytes of the heap in use: what the tests watch for leaks.

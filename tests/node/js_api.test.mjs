@@ -76,6 +76,27 @@ await runSuite(readEnv({ needModels: false }), ({ bin }) => {
     }
   });
 
+  test('string tensors keep their bytes; ModelArtifacts keep everything but their weights', async () => {
+    const raw = [new Uint8Array([0xff, 0xfe, 0]), new Uint8Array([0x61])];
+    const t = tf.tensor(raw, [2], 'string');
+    const got = await tq.quantizeTensors(new Map([['s', t]]));
+    const expected = await tf.io.encodeWeights({ s: t });
+    assert.ok(Buffer.from(got.weightData).equals(Buffer.from(expected.data)), 'bytes as tf.io.encodeWeights');
+
+    const topology = new Uint8Array([1, 2, 3]).buffer;
+    const artifacts = {
+      modelTopology: topology, format: 'graph-model', convertedBy: null, userDefinedMetadata: { x: NaN },
+      weightSpecs: [{ name: 'w', shape: [2], dtype: 'float32' }], weightData: [new Float32Array([0, 1]).buffer],
+    };
+    const q = await tq.quantize(artifacts, { float16: true });
+    assert.equal(q.modelTopology, topology);
+    assert.equal(q.convertedBy, null);
+    assert.ok(Number.isNaN(q.userDefinedMetadata.x));
+    assert.deepEqual(q.weightSpecs, [{ name: 'w', shape: [2], dtype: 'float32',
+                                       quantization: { dtype: 'float16', original_dtype: 'float32' } }]);
+    assert.deepEqual([...new Uint16Array(q.weightData)], [0, 0x3c00]);
+  });
+
   test('model.save(withQuantization(handler)) of a layers model reloads within the quantization error', async () => {
     const model = tfl.sequential({
       layers: [tfl.layers.dense({ units: 16, inputShape: [8], activation: 'relu' }), tfl.layers.dense({ units: 4 })],
@@ -122,15 +143,32 @@ await runSuite(readEnv({ needModels: false }), ({ bin }) => {
         // The CLI names files by their path on disk; the API by their name.
         assert.equal(err.message, expected.replaceAll(`'${dir}/`, "'").replaceAll(`${dir}/`, ''), label);
       }
+      const model = new Map([['m.json', JSON.stringify({ modelTopology: {}, weightsManifest: good })],
+                             ['w.bin', new Uint8Array(8)]]);
+      const one = { a: { data: new Float32Array(1), shape: [1], dtype: 'float32' } };
       const typeCases = [
         [() => tq.quantize(new Map([['model.json', 42]])), 'INVALID_ARGUMENT'],
+        [() => tq.quantize(null), 'INVALID_ARGUMENT'],
         [() => tq.quantize({}, { uint8: 3 }), 'INVALID_ARGUMENT'],
         [() => tq.quantize({}, { nope: true }), 'INVALID_ARGUMENT'],
+        [() => tq.quantize(model, { uint8: () => 1 }), 'INVALID_ARGUMENT'],
+        [() => tq.quantize(model, { shardSizeBytes: 10n }), 'INVALID_ARGUMENT'],
+        [() => tq.dequantize(model, { uint8: true }), 'INVALID_ARGUMENT'],
+        [() => tq.quantize(model, { json: 'sub/m.json' }), 'INVALID_ARGUMENT'],
+        [() => tq.quantize(model, { json: '../m.json' }), 'INVALID_ARGUMENT'],
+        [() => tq.quantize(new Map([...model, ['./w.bin', new Uint8Array(8)]])), 'INVALID_ARGUMENT'],
+        [() => tq.quantize(new Map([...model, ['../x.bin', new Uint8Array(1)]])), 'UNSAFE_PATH'],
+        [() => tq.quantize({ weightSpecs: [], weightData: [1, 2] }), 'INVALID_ARGUMENT'],
         [() => tq.quantizeTensors([{ name: 'a', tensor: { data: new Float32Array(3), shape: [2, 2], dtype: 'float32' } }]),
           'INVALID_ARGUMENT'],
-        [() => tq.quantizeTensors({ a: { data: new Float32Array(1), shape: [1], dtype: 'float32' } }, { shardSizeBytes: 0 }),
-          'INVALID_ARGUMENT'],
+        [() => tq.quantizeTensors(one, { shardSizeBytes: 0 }), 'INVALID_ARGUMENT'],
+        [() => tq.quantizeTensors(one, { skip: true }), 'INVALID_ARGUMENT'],
+        [() => tq.quantizeTensors(new Map()), 'INVALID_ARGUMENT'],
         [() => tq.quantize({}), 'NOT_FOUND'],
+        // A model JSON named like its own shard: a second file of one name.
+        [() => tq.quantize(new Map([['group1-shard1of1.bin', JSON.stringify({ weightsManifest: [{
+          paths: ['w.bin'], weights: good[0].weights }] })], ['w.bin', new Uint8Array(8)]]),
+        { json: 'group1-shard1of1.bin' }), 'ALREADY_EXISTS'],
       ];
       for (const [call, code] of typeCases) {
         await assert.rejects(call, (e) => e instanceof tq.TfjsQuantError && e.code === code, String(call));

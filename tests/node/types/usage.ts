@@ -1,0 +1,26 @@
+// Compiled (never run) by js_types.test.mjs with tsc --strict: the package's
+// TypeScript declarations (js/src/index.d.ts) fit tfjs 4.22's own types in
+// the ways docs/javascript.md shows.
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { quantize, dequantize, quantizeTensors, withQuantization, TfjsQuantError, ready } from 'tfjs-quant';
+
+async function main() {
+  const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 1, inputShape: [2] })] });
+  await model.save(withQuantization(tf.io.withSaveHandler(async (a) => ({ modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) })), { float16: ['dense*'] }));
+  const handler = tf.io.browserFiles([]);
+  const artifacts: tf.io.ModelArtifacts = await handler.load!();
+  const q: tf.io.ModelArtifacts = await quantize(artifacts, { uint16: 'a,b', skip: ['c'] });
+  await tfl.loadLayersModel(tf.io.fromMemory(q));
+  const files = await quantize(new Map([['model.json', '{}']]), { uint8: true });
+  files.files.get('model.json')?.byteLength;
+  const d = await dequantize({ 'model.json': new Uint8Array(1) });
+  d.report.tensors[0].after;
+  const t = tf.tensor([1, 2]);
+  const r = await quantizeTensors({ a: t, b: { data: new Float32Array(2), shape: [2], dtype: 'float32' } }, { uint8: true });
+  tf.io.decodeWeights(r.weightData, r.manifest[0].weights);
+  await quantizeTensors([{ name: 'a', tensor: t, isSkipQuantization: true }]);
+  await quantizeTensors(new Map([['a', t]]));
+  try { await ready(); } catch (e) { if (e instanceof TfjsQuantError) console.log(e.code === 'LIMIT_EXCEEDED'); }
+}
+main();
