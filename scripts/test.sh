@@ -22,8 +22,10 @@ echo "== C++ tests (ctest)"
 took
 echo "== TensorFlow.js compatibility suite (node --test)"
 models=$(cd "$(scripts/fetch-models.sh)" && pwd)
+face_api=$(cd "$(scripts/fetch-models.sh face-api)" && pwd)
 (cd tests/node && npm ci --silent --no-audit --no-fund)
-(cd tests/node && TFJS_QUANT_BIN="$PWD/../../build/tfjs-quant" TFJS_QUANT_MODELS="$models" node --test) || status=1
+(cd tests/node && TFJS_QUANT_BIN="$PWD/../../build/tfjs-quant" TFJS_QUANT_MODELS="$models" \
+  TFJS_QUANT_FACE_API="$face_api" node --test) || status=1
 
 took
 echo "== TensorFlow.js evaluator (evaluator/, node --test)"
