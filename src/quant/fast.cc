@@ -146,8 +146,10 @@ TFQ_BODY void AffineF64Body(const float* x, size_t n, double lo, double hi, doub
     v = v < lo ? lo : v;  // numpy clip = minimum(maximum(x, lo), hi)
     v = v > hi ? hi : v;
     const double t = (v - lo) / scale;  // in [0, qmax]: exact rounding below
-    const double q = (t + kRound) - kRound;
-    const Code c = static_cast<Code>(static_cast<int32_t>(q));
+    // t + 2^52 lies in [2^52, 2^53), where the spacing is 1: its low
+    // mantissa bits are t rounded half to even. Reading them (rather than
+    // converting back to an integer) vectorizes on every target.
+    const Code c = static_cast<Code>(BitCast<uint64_t>(t + kRound));
     std::memcpy(out + i * sizeof(Code), &c, sizeof(Code));
   }
 }
@@ -159,9 +161,8 @@ TFQ_BODY void AffineF32Body(const float* x, size_t n, float lo, float hi, float 
     float v = x[i];
     v = v < lo ? lo : v;
     v = v > hi ? hi : v;
-    const float t = (v - lo) / scale;
-    const float q = (t + kRound) - kRound;
-    const Code c = static_cast<Code>(static_cast<int32_t>(q));
+    const float t = (v - lo) / scale;  // in [0, qmax]: as above, with 2^23
+    const Code c = static_cast<Code>(BitCast<uint32_t>(t + kRound));
     std::memcpy(out + i * sizeof(Code), &c, sizeof(Code));
   }
 }
