@@ -33,7 +33,7 @@ function checkJsonValue(v, where) {
     v.forEach((e, i) => checkJsonValue(e, `${where}[${i}]`));
     return;
   }
-  if (t === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+  if (t === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(v))) {
     for (const [k, e] of Object.entries(v)) checkJsonValue(e, `${where}.${k}`);
     return;
   }
