@@ -611,6 +611,19 @@ TEST_F(CliTest, OutInsideFolderInput) {
   }
 }
 
+// The output names its JSON after the input's: a model JSON named like one
+// of the shards it will write is refused (exit 4), as the JS API refuses it.
+TEST_F(CliTest, ModelJsonNamedLikeAnOutputShard) {
+  fs::path m = in / "odd";
+  fs::create_directories(m);
+  WriteFile(m / "group1-shard1of1.bin",
+            R"({"weightsManifest": [{"paths": ["w.bin"], "weights": [{"name": "a", "shape": [2], "dtype": "float32"}]}]})");
+  WriteFile(m / "w.bin", std::string(8, '\0'));
+  fs::path out = tmp / "out-odd";
+  Refused({"quantize", (m / "group1-shard1of1.bin").string(), out.string(), "--uint8"}, 4, out,
+          {"'group1-shard1of1.bin' was already written"});
+}
+
 TEST_F(CliTest, OutEqualToInputFolder) {
   fs::path m = StdModel();
   auto before = Snapshot(m);

@@ -476,6 +476,9 @@ Status OutputDir::WriteFile(std::string_view name, std::span<const uint8_t> data
   const fs::path p = tmp_ / std::string(name);
   const fs::path shown = out_ / std::string(name);
   const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+  // A second file of one name (a model JSON named like one of its shards)
+  // is the same refusal as MemoryFiles gives.
+  if (fd < 0 && errno == EEXIST) return AlreadyExists(Quoted(name) + " was already written");
   if (fd < 0) return IOError(Errno(shown));
   Status s = WriteAll(fd, data, shown);
   if (::close(fd) != 0 && s.ok()) s = IOError(Errno(shown));
