@@ -127,6 +127,16 @@ function toArrayBuffer(buf) {
   return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
 }
 
+/** A model JSON (or standalone manifest) of `dir` and its shards: file name -> bytes, as the JS API takes them. */
+export function modelFiles(dir, jsonName) {
+  const json = fs.readFileSync(path.join(dir, jsonName));
+  const files = new Map([[jsonName, json]]);
+  for (const group of manifestOf(JSON.parse(json))) {
+    for (const p of group.paths) files.set(p, fs.readFileSync(path.join(dir, p)));
+  }
+  return files;
+}
+
 /** Every shard of every group, in manifest order, as separate ArrayBuffers (like tf.io.http). */
 export function readShards(dir, manifest) {
   const out = [];

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 import * as tq from '../../js/src/index.js';
-import { makeTempDir, readEnv, removeDir, runCli, runSuite, tf } from './helpers.mjs';
+import { makeTempDir, readConcatenated, readEnv, readJson, removeDir, runCli, runSuite, tf } from './helpers.mjs';
 
 function writeFolder(dir, files) {
   fs.mkdirSync(dir, { recursive: true });
@@ -64,9 +64,8 @@ await runSuite(readEnv({ needModels: false }), ({ bin }) => {
         assert.ok(Buffer.from(bytes).equals(fs.readFileSync(path.join(tmp, 'q', name))), `${name} = the CLI's`);
       }
       await runCli(bin, ['dequantize', path.join(tmp, 'q'), path.join(tmp, 'd')]);
-      const dManifest = JSON.parse(fs.readFileSync(path.join(tmp, 'd', 'weights_manifest.json')));
-      const shard = new Uint8Array(fs.readFileSync(path.join(tmp, 'd', dManifest[0].paths[0])));
-      const native = tf.io.decodeWeights(shard.buffer, dManifest[0].weights);
+      const d = readJson(path.join(tmp, 'd', 'weights_manifest.json'));
+      const native = tf.io.decodeWeights(readConcatenated(path.join(tmp, 'd'), d), d.flatMap((g) => g.weights));
       const decoded = tf.io.decodeWeights(got.weightData, entries);
       for (const { name } of tensors) {
         assert.deepEqual(bits(decoded[name].dataSync()), bits(native[name].dataSync()), name);

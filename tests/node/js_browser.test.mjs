@@ -15,7 +15,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import { makeTempDir, readEnv, removeDir, runCli, runSuite, tf } from './helpers.mjs';
+import { makeTempDir, readConcatenated, readEnv, readJson, removeDir, runCli, runSuite, tf } from './helpers.mjs';
 
 const run = promisify(execFile);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -144,9 +144,8 @@ await runSuite(readEnv({ needModels: false }), ({ bin }) => {
     assert.deepEqual(manifest[0].weights.map((w) => w.quantization?.dtype ?? w.dtype),
                      ['uint8', 'uint8', 'float32', 'int32']);
     await runCli(bin, ['dequantize', path.join(tmp, 'q'), path.join(tmp, 'd')]);
-    const d = JSON.parse(fs.readFileSync(path.join(tmp, 'd', 'weights_manifest.json')));
-    const shard = new Uint8Array(fs.readFileSync(path.join(tmp, 'd', d[0].paths[0])));
-    const native = tf.io.decodeWeights(shard.buffer, d[0].weights);
+    const d = readJson(path.join(tmp, 'd', 'weights_manifest.json'));
+    const native = tf.io.decodeWeights(readConcatenated(path.join(tmp, 'd'), d), d.flatMap((g) => g.weights));
     for (const [name, t] of Object.entries(native)) {
       const v = t.dataSync();
       const expected = v instanceof Float32Array ? [...new Uint32Array(v.buffer, v.byteOffset, v.length)] : [...v];

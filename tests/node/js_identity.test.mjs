@@ -10,17 +10,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 import * as tq from '../../js/src/index.js';
-import { makeTempDir, manifestOf, readEnv, removeDir, runCli, runSuite } from './helpers.mjs';
-
-/** A model JSON and its shards, as the JS API takes them. */
-function modelFiles(models, jsonName) {
-  const json = fs.readFileSync(path.join(models, jsonName));
-  const files = new Map([[jsonName, json]]);
-  for (const group of manifestOf(JSON.parse(json))) {
-    for (const p of group.paths) files.set(p, fs.readFileSync(path.join(models, p)));
-  }
-  return files;
-}
+import { makeTempDir, modelFiles, readEnv, removeDir, runCli, runSuite } from './helpers.mjs';
 
 /** Every file of a CLI output folder, by name. */
 function folderFiles(dir) {

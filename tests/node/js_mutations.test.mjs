@@ -5,12 +5,10 @@
 // code other than INTERNAL (no trap, no other exception), and the module's
 // heap is what it was before. Needs js/dist/ (cd js && npm run build).
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { test } from 'node:test';
 
 import * as tq from '../../js/src/index.js';
-import { manifestOf, readEnv, runSuite } from './helpers.mjs';
+import { modelFiles, readEnv, runSuite } from './helpers.mjs';
 
 // A small deterministic generator (mulberry32): the same mutations every run.
 function rng(seed) {
@@ -64,10 +62,7 @@ function mutate(bytes, r, isJson) {
 await runSuite(readEnv(), ({ models }) => {
   test('1,000 seeded mutations of a model: each returns or throws a TfjsQuantError; the heap stays flat', async () => {
     const json = 'blazeface.json';
-    const files = new Map([[json, fs.readFileSync(path.join(models, json))]]);
-    for (const g of manifestOf(JSON.parse(files.get(json)))) {
-      for (const p of g.paths) files.set(p, fs.readFileSync(path.join(models, p)));
-    }
+    const files = modelFiles(models, json);
     const module = await tq.ready();
     await tq.quantize(files, { uint8: true });
     const heap = module.exports.tfq_heap_in_use();
