@@ -9,26 +9,37 @@
 
 namespace tfq {
 
-const char* StatusCodeName(StatusCode code) {
+namespace {
+// Each code's two spellings: for people, and for programs (the JavaScript
+// error's `code`).
+struct CodeNames {
+  const char* name;
+  const char* id;
+};
+CodeNames Names(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return "ok";
-    case StatusCode::kInvalidArgument: return "invalid argument";
-    case StatusCode::kParseError: return "parse error";
-    case StatusCode::kFormatError: return "format error";
-    case StatusCode::kUnsupported: return "unsupported";
-    case StatusCode::kNotFound: return "not found";
-    case StatusCode::kUnsafePath: return "unsafe path";
-    case StatusCode::kAlreadyExists: return "already exists";
-    case StatusCode::kIOError: return "I/O error";
-    case StatusCode::kLimitExceeded: return "limit exceeded";
-    case StatusCode::kOutOfMemory: return "out of memory";
-    case StatusCode::kEvaluatorFailed: return "evaluator failed";
-    case StatusCode::kBudgetUnreachable: return "budget unreachable";
-    case StatusCode::kMismatch: return "mismatch";
-    case StatusCode::kInternal: return "internal error";
+    case StatusCode::kOk: return {"ok", "OK"};
+    case StatusCode::kInvalidArgument: return {"invalid argument", "INVALID_ARGUMENT"};
+    case StatusCode::kParseError: return {"parse error", "PARSE_ERROR"};
+    case StatusCode::kFormatError: return {"format error", "FORMAT_ERROR"};
+    case StatusCode::kUnsupported: return {"unsupported", "UNSUPPORTED"};
+    case StatusCode::kNotFound: return {"not found", "NOT_FOUND"};
+    case StatusCode::kUnsafePath: return {"unsafe path", "UNSAFE_PATH"};
+    case StatusCode::kAlreadyExists: return {"already exists", "ALREADY_EXISTS"};
+    case StatusCode::kIOError: return {"I/O error", "IO_ERROR"};
+    case StatusCode::kLimitExceeded: return {"limit exceeded", "LIMIT_EXCEEDED"};
+    case StatusCode::kOutOfMemory: return {"out of memory", "OUT_OF_MEMORY"};
+    case StatusCode::kEvaluatorFailed: return {"evaluator failed", "EVALUATOR_FAILED"};
+    case StatusCode::kBudgetUnreachable: return {"budget unreachable", "BUDGET_UNREACHABLE"};
+    case StatusCode::kMismatch: return {"mismatch", "MISMATCH"};
+    case StatusCode::kInternal: return {"internal error", "INTERNAL"};
   }
-  return "unknown";
+  return {"unknown", "INTERNAL"};
 }
+}  // namespace
+
+const char* StatusCodeName(StatusCode code) { return Names(code).name; }
+const char* StatusCodeId(StatusCode code) { return Names(code).id; }
 
 namespace detail {
 void DieOnFailedResult(const Status& s) {

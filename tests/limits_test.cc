@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -366,6 +367,19 @@ TEST(WriterExecutor, AnyExecutorGivesTheSameBytes) {
     EXPECT_GT(ex.calls, 0);
     EXPECT_EQ(serial.files, reversed.files);
   }
+}
+
+// Every status code has its own two spellings: the CLI maps codes, the
+// JavaScript package shows the id, neither reads message text.
+TEST(StatusCode, EachHasItsOwnNameAndId) {
+  std::set<std::string> names, ids;
+  for (int c = 0; c <= static_cast<int>(StatusCode::kInternal); ++c) {
+    names.insert(StatusCodeName(static_cast<StatusCode>(c)));
+    ids.insert(StatusCodeId(static_cast<StatusCode>(c)));
+  }
+  EXPECT_EQ(names.size(), static_cast<size_t>(StatusCode::kInternal) + 1);
+  EXPECT_EQ(ids.size(), names.size());
+  EXPECT_STREQ(StatusCodeId(StatusCode::kLimitExceeded), "LIMIT_EXCEEDED");
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ constexpr size_t kPathMax = 4096;
 constexpr int kPaths = 256;  // temporary folders and files, parents made for OUT
 constexpr int kGroups = 8;   // child process groups (one runs at a time)
 
-enum : int { kFree = 0, kRemove, kRemoveIfEmpty };
+enum : int { kFree = 0, kRemove, kRemoveIfEmpty, kClaiming };
 struct PathSlot {
   std::atomic<int> state{kFree};
   char path[kPathMax];
@@ -38,7 +38,10 @@ std::atomic<pid_t> g_groups[kGroups];
 void Claim(int state, const std::string& path) {
   if (path.size() >= kPathMax) return;
   for (PathSlot& s : g_paths) {
-    if (s.state.load() != kFree) continue;
+    // Taken by compare-and-swap: two threads tracking at once never share
+    // a slot. kClaiming is neither free nor seen by the handler.
+    int expected = kFree;
+    if (!s.state.compare_exchange_strong(expected, kClaiming)) continue;
     std::memcpy(s.path, path.c_str(), path.size() + 1);
     s.state.store(state);  // after the path: the handler never sees half of it
     return;
@@ -47,7 +50,8 @@ void Claim(int state, const std::string& path) {
 
 void Release(const std::string& path) {
   for (PathSlot& s : g_paths) {
-    if (s.state.load() != kFree && std::strcmp(s.path, path.c_str()) == 0) {
+    const int st = s.state.load();
+    if ((st == kRemove || st == kRemoveIfEmpty) && std::strcmp(s.path, path.c_str()) == 0) {
       s.state.store(kFree);
       return;
     }

@@ -38,6 +38,9 @@ enum class StatusCode {
 
 // "invalid argument", "limit exceeded", ...
 const char* StatusCodeName(StatusCode code);
+// "INVALID_ARGUMENT", "LIMIT_EXCEEDED", ...: for programs (the JavaScript
+// package's error codes).
+const char* StatusCodeId(StatusCode code);
 
 class [[nodiscard]] Status {
  public:

@@ -120,7 +120,7 @@ export interface QuantizedTensors extends WrittenFiles {
 
 /** Thrown by every call: `code` names the kind of failure. */
 export class TfjsQuantError extends Error {
-  /** One per status code of the core (src/wasm/api.cc, CodeId). */
+  /** One per status code of the core (StatusCodeId in src/status.cc). */
   code:
     | 'INVALID_ARGUMENT' | 'PARSE_ERROR' | 'FORMAT_ERROR' | 'UNSUPPORTED' | 'NOT_FOUND' | 'UNSAFE_PATH'
     | 'ALREADY_EXISTS' | 'IO_ERROR' | 'LIMIT_EXCEEDED' | 'OUT_OF_MEMORY' | 'EVALUATOR_FAILED'

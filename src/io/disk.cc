@@ -103,7 +103,7 @@ const char* KindOf(mode_t m) {
 // names that share a start still differ.
 std::string TempPrefix(const std::string& name) {
   if (name.size() <= 200) return "." + name + ".tfjs-quant-";
-  uint64_t h = 1469598103934665603ull;
+  uint64_t h = 14695981039346656037ull;  // FNV-1a offset basis
   for (unsigned char c : name) h = (h ^ c) * 1099511628211ull;
   char hex[20];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));

@@ -49,28 +49,6 @@ struct Output {
   std::vector<std::string> order;  // files in the order written, JSON last
 };
 
-// The JavaScript error codes, one per StatusCode.
-const char* CodeId(StatusCode c) {
-  switch (c) {
-    case StatusCode::kOk: return "OK";
-    case StatusCode::kInvalidArgument: return "INVALID_ARGUMENT";
-    case StatusCode::kParseError: return "PARSE_ERROR";
-    case StatusCode::kFormatError: return "FORMAT_ERROR";
-    case StatusCode::kUnsupported: return "UNSUPPORTED";
-    case StatusCode::kNotFound: return "NOT_FOUND";
-    case StatusCode::kUnsafePath: return "UNSAFE_PATH";
-    case StatusCode::kAlreadyExists: return "ALREADY_EXISTS";
-    case StatusCode::kIOError: return "IO_ERROR";
-    case StatusCode::kLimitExceeded: return "LIMIT_EXCEEDED";
-    case StatusCode::kOutOfMemory: return "OUT_OF_MEMORY";
-    case StatusCode::kEvaluatorFailed: return "EVALUATOR_FAILED";
-    case StatusCode::kBudgetUnreachable: return "BUDGET_UNREACHABLE";
-    case StatusCode::kMismatch: return "MISMATCH";
-    case StatusCode::kInternal: return "INTERNAL";
-  }
-  return "INTERNAL";
-}
-
 Status BadOption(std::string_view name, std::string_view expected, const Json& found) {
   return InvalidArgument("option " + std::string(name) + ": expected " + std::string(expected) + ", found " +
                          json::Describe(found));
@@ -296,7 +274,7 @@ Output* tfq_run(const char* request, size_t request_size, const Files* in) {
 }
 
 int tfq_result_code(const Output* r) { return r->code; }
-const char* tfq_result_code_id(const Output* r) { return tfq::wasm::CodeId(static_cast<tfq::StatusCode>(r->code)); }
+const char* tfq_result_code_id(const Output* r) { return tfq::StatusCodeId(static_cast<tfq::StatusCode>(r->code)); }
 const char* tfq_result_text(const Output* r) { return r->text.data(); }
 size_t tfq_result_text_size(const Output* r) { return r->text.size(); }
 size_t tfq_result_file_count(const Output* r) { return r->order.size(); }
