@@ -32,7 +32,7 @@ int Run(const InspectArgs& a) {
     if (!s.ok()) return Fail(s);
   }
   if (a.json) {
-    std::fputs(RenderJson(view).c_str(), stdout);
+    std::fputs(RenderInspectJson(view).c_str(), stdout);
   } else {
     const char* term = std::getenv("TERM");
     bool color = isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr && term && std::string(term) != "dumb";

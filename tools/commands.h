@@ -60,8 +60,10 @@ inline constexpr Command kCommands[] = {
     {"dequantize", "Decode every quantized weight back to float32 exactly as tfjs does", SetupDequantize},
     {"inspect", "Per-tensor statistics, predicted quantization error and risk, sizes on the wire", SetupInspect},
     {"diff", "Compare two models with the same weights, tensor by tensor", SetupDiff},
+#ifndef TFJS_QUANT_NODE_CLI  // auto runs evaluator processes: the native tool only
     {"auto", "Find the smallest per-tensor mix of uint8/16-bit/float32 within an accuracy budget, measured in TensorFlow.js",
      SetupAuto},
+#endif
 };
 
 }  // namespace tfq::cli

@@ -10,18 +10,6 @@
 
 namespace tfq::cli {
 
-std::vector<size_t> RiskOrder(const InspectReport& r) {
-  std::vector<size_t> idx(r.tensors.size());
-  std::iota(idx.begin(), idx.end(), 0);
-  std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
-    const auto& x = r.tensors[a];
-    const auto& y = r.tensors[b];
-    if (x.risk != y.risk) return x.risk > y.risk;
-    return x.uint8.worst_channel_sqnr_db < y.uint8.worst_channel_sqnr_db;
-  });
-  return idx;
-}
-
 std::string RenderText(const InspectView& v, bool all, bool color) {
   const auto& r = v.report;
   std::string out;

@@ -46,7 +46,9 @@ int RunCommand(const tfq::cli::Runner& run) {
 
 int main(int argc, char** argv) {
   using namespace tfq::cli;
-  InstallSignalCleanup();
+#ifndef TFJS_QUANT_NODE_CLI
+  InstallSignalCleanup();  // under Node, js/bin/tfjs-quant.js cleans up instead
+#endif
   if (int rc = SelectKernels(); rc != 0) return rc;
   CLI::App app{"tfjs-quant: shrink TensorFlow.js model weights (uint8, uint16, float16)", "tfjs-quant"};
   app.require_subcommand(1);
@@ -60,6 +62,13 @@ int main(int argc, char** argv) {
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
     for (const auto& c : kCommands) known = known || std::strcmp(argv[1], c.name) == 0;
+#ifdef TFJS_QUANT_NODE_CLI
+    if (std::strcmp(argv[1], "auto") == 0) {
+      std::fprintf(stderr, "tfjs-quant: error: 'auto' needs the native tfjs-quant (it runs TensorFlow.js evaluator "
+                           "processes); this WebAssembly build has quantize, dequantize, inspect and diff\n");
+      return kExitUsage;
+    }
+#endif
     if (!known) {
       std::string best;
       size_t best_d = 99;

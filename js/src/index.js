@@ -126,17 +126,26 @@ function withWrittenWeights(artifacts, files, jsonName) {
   };
 }
 
-async function write(command, input, options) {
+// The files a request reads: ModelArtifacts as a model.json holding their
+// manifest (req[jsonMember] names it), or a files object as it is.
+function inputFiles(input, req, jsonMember) {
   if (input === null || typeof input !== 'object') {
     throw invalid(`expected ModelArtifacts or a Map of file name -> bytes, found ${describe(input)}`);
   }
-  const req = request(command, options);
   if (!(input instanceof Map) && isArtifacts(input)) {
-    req.json = 'model.json';
-    const out = await run(req, artifactsToFiles(input));
+    req[jsonMember] = 'model.json';
+    return artifactsToFiles(input);
+  }
+  return toFiles(input);
+}
+
+async function write(command, input, options) {
+  const req = request(command, options);
+  const files = inputFiles(input, req, 'json');
+  const out = await run(req, files);
+  if (!(input instanceof Map) && isArtifacts(input)) {
     return withWrittenWeights(input, out.files, 'model.json');
   }
-  const out = await run(req, toFiles(input));
   return { files: out.files, report: out.report };
 }
 
@@ -153,6 +162,32 @@ export function quantize(input, options = {}) {
 /** Writes every weight back as its dtype, as `tfjs-quant dequantize`. */
 export function dequantize(input, options = {}) {
   return write('dequantize', input, options);
+}
+
+/**
+ * The report of `tfjs-quant inspect --json` (schema: docs/inspect.md) for
+ * ModelArtifacts or a model's files; its `model` is the model JSON's name
+ * ("model.json" for artifacts). Options: wire (default true: the gzip and
+ * brotli sizes), json, limits.
+ */
+export async function inspect(input, options = {}) {
+  const req = request('inspect', options);
+  return (await run(req, inputFiles(input, req, 'json'))).report;
+}
+
+/**
+ * Compares two models that hold the same weights (a model and its quantized
+ * copy) on the values tfjs decodes, as `tfjs-quant diff A B`. Resolves
+ * {tensors: [{name, dtype, a, b, bytesOnly, differs, maxAbsError, rmse,
+ * sqnrDb, cosine}], differ}; sqnrDb is null where B decodes exactly as A.
+ */
+export async function diff(a, b, options = {}) {
+  const req = request('diff', options);
+  const files = new Map();
+  for (const [side, input] of [['a', a], ['b', b]]) {
+    for (const [name, bytes] of inputFiles(input, req, side)) files.set(`${side}/${name}`, bytes);
+  }
+  return (await run(req, files)).report;
 }
 
 const DTYPES = { float32: Float32Array, int32: Int32Array, bool: Uint8Array };

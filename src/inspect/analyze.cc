@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "tfjs_quant/inspect.h"
+#include "util/log10.h"
 
 namespace tfq {
 
@@ -31,7 +32,7 @@ constexpr double kMediumTensorDb = 30.0;
 double Sqnr(double signal, double noise) {
   if (noise == 0) return std::numeric_limits<double>::infinity();
   if (signal == 0) return -std::numeric_limits<double>::infinity();
-  return 10.0 * std::log10(signal / noise);
+  return 10.0 * Log10(signal / noise);
 }
 
 std::string Fmt(const char* f, double a) {

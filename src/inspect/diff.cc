@@ -9,6 +9,7 @@
 
 #include "tfjs_quant/quantize.h"
 #include "tfjs_quant/text.h"
+#include "util/log10.h"
 
 namespace tfq {
 namespace {
@@ -98,7 +99,7 @@ Status CompareValues(const Model& a, const TensorLocation& ta, const Model& b, c
   d->rmse = std::sqrt(se / static_cast<double>(std::max<uint64_t>(1, n)));
   d->sqnr_db = se == 0 && !special_mismatch ? std::numeric_limits<double>::infinity()
                : saa == 0                   ? -std::numeric_limits<double>::infinity()
-                                            : 10 * std::log10(saa / se);
+                                            : 10 * Log10(saa / se);
   d->cosine = (saa > 0 && sbb > 0) ? sab / std::sqrt(saa * sbb) : (saa == sbb ? 1.0 : 0.0);
   d->differs = se > 0 || special_mismatch;
   return Status::Ok();

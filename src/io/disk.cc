@@ -6,7 +6,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#ifndef __EMSCRIPTEN__
 #include <linux/openat2.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -239,10 +241,17 @@ namespace {
 // and refuses (EXDEV) any that leave it, in the same step as the open. -1
 // with errno ENOSYS on kernels before 5.6.
 int OpenBeneath(int root_fd, const char* rel) {
+#ifdef __EMSCRIPTEN__
+  // Node's file system (the npx CLI) has no openat2: resolved by hand below.
+  (void)root_fd, (void)rel;
+  errno = ENOSYS;
+  return -1;
+#else
   open_how how{};
   how.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
   return static_cast<int>(::syscall(SYS_openat2, root_fd, rel, &how, sizeof how));
+#endif
 }
 }  // namespace
 
@@ -520,9 +529,15 @@ namespace {
 // file system cannot do that, a plain rename, which replaces at most an
 // empty folder.
 int RenameNoReplace(const fs::path& from, const fs::path& to) {
+#ifdef __EMSCRIPTEN__
+  // Node has no renameat2: rename(2) itself refuses a non-empty folder
+  // (ENOTEMPTY) and replaces an empty one, as the fallback below.
+  return ::rename(from.c_str(), to.c_str());
+#else
   if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return 0;
   if (errno != EINVAL && errno != ENOSYS) return -1;
   return ::rename(from.c_str(), to.c_str());
+#endif
 }
 }  // namespace
 

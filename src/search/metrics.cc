@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "tfjs_quant/search.h"
+#include "util/log10.h"
 
 namespace tfq {
 
@@ -15,7 +16,7 @@ Metrics Summarize(const Measurement& m) {
   std::vector<std::pair<int64_t, int64_t>> top;  // per output: agree, total
   for (const Sample& s : m.samples) {
     if (s.non_finite > 0) out.non_finite = true;
-    double db = s.err == 0 ? INFINITY : (s.sig == 0 ? -INFINITY : 10 * std::log10(s.sig / s.err));
+    double db = s.err == 0 ? INFINITY : (s.sig == 0 ? -INFINITY : 10 * Log10(s.sig / s.err));
     out.sqnr_db = std::min(out.sqnr_db, db);
     double den = std::sqrt(s.sig * s.nout);
     double cos = den > 0 ? s.dot / den : (s.sig == s.nout ? 1.0 : 0.0);

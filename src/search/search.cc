@@ -11,6 +11,7 @@
 
 #include "tfjs_quant/search.h"
 #include "tfjs_quant/text.h"
+#include "util/log10.h"
 
 namespace tfq {
 namespace {
@@ -187,7 +188,7 @@ std::string Searcher::EffectText(double damage) const {
   } else if (damage >= kBroken) {
     std::snprintf(buf, sizeof buf, "outputs break (NaN/Inf or -inf dB)");
   } else {
-    std::snprintf(buf, sizeof buf, "outputs at %.1f dB", -10 * std::log10(damage));
+    std::snprintf(buf, sizeof buf, "outputs at %.1f dB", -10 * Log10(damage));
   }
   return buf;
 }
@@ -378,7 +379,7 @@ void Searcher::Explain(const std::vector<Unit>& units) {
       TensorChoice& c = result_.choices[i];
       c.target = result_.plan[i];
       c.group_size = static_cast<int>(u.members.size());
-      if (!opt_.budget.uses_score()) c.alone_db = d8 > 0 ? -10 * std::log10(d8) : INFINITY;
+      if (!opt_.budget.uses_score()) c.alone_db = d8 > 0 ? -10 * Log10(d8) : INFINITY;
       std::string alone = u.members.size() == 1
                               ? "alone at uint8: " + EffectText(d8) + " (measured)"
                               : "its group of " + std::to_string(u.members.size()) + " tensors at uint8: " +

@@ -13,7 +13,12 @@
 //    "shardSizeBytes": 4194304,
 //    "arithmetic": "float64" | "float32", "limits": {"json_depth": 5000}}
 //   {"command": "dequantize", "json": ..., "shardSizeBytes": ..., "limits": ...}
+//   {"command": "inspect", "json": ..., "wire": true, "limits": ...}
+//     -> the JSON of `tfjs-quant inspect --json`
+//   {"command": "diff", "a": "model.json", "b": ..., "limits": ...} over files
+//     named "a/..." and "b/..." -> {"tensors": [...], "differ": N}
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <malloc.h>
@@ -24,6 +29,7 @@
 #include <vector>
 
 #include "json/json.h"
+#include "tfjs_quant/report.h"
 #include "tfjs_quant/tfjs_quant.h"
 
 namespace tfq::wasm {
@@ -154,19 +160,37 @@ Json ReportJson(const WriteReport& r) {
 
 // The files as a source, under their normalized names, and the names of
 // the .json files at the top (where a folder's model JSON would be).
-Status OpenFiles(const Files& in, SpanFiles* source, std::vector<std::string>* json_names) {
+// `folder` non-empty: only the files under it, named from inside it.
+Status OpenFiles(const Files& in, std::string_view folder, SpanFiles* source, std::vector<std::string>* json_names) {
   std::set<std::string, std::less<>> seen;
   for (const Files::File& f : in.added) {
-    auto name = CheckRelativePath(f.name);
-    if (!name.ok()) return name.status().Prefixed("file " + Quoted(f.name, 200));
-    if (!seen.insert(*name).second) return InvalidArgument("file " + Quoted(*name, 200) + " is given twice");
-    if (name->find('/') == std::string::npos && std::string_view(*name).ends_with(".json")) {
-      json_names->push_back(*name);
+    auto checked = CheckRelativePath(f.name);
+    if (!checked.ok()) return checked.status().Prefixed("file " + Quoted(f.name, 200));
+    std::string_view name = *checked;
+    if (!folder.empty()) {
+      if (!name.starts_with(folder) || name.size() <= folder.size() || name[folder.size()] != '/') continue;
+      name.remove_prefix(folder.size() + 1);
     }
-    source->Add(*name, std::span<const uint8_t>(f.bytes.get(), f.size));
+    if (!seen.insert(std::string(name)).second) return InvalidArgument("file " + Quoted(*checked, 200) + " is given twice");
+    if (name.find('/') == std::string::npos && name.ends_with(".json")) json_names->emplace_back(name);
+    source->Add(std::string(name), std::span<const uint8_t>(f.bytes.get(), f.size));
   }
   std::sort(json_names->begin(), json_names->end());
   return Status::Ok();
+}
+
+// The model JSON among the files: the one request[member] names (a plain
+// name: outputs are named as the input JSON, so no folder for shards to be
+// looked up in, nothing to climb out of), else the only .json at the top.
+Result<std::string> ModelJsonName(const Json& request, const char* member, const std::vector<std::string>& json_names,
+                                  std::string_view where) {
+  auto it = request.find(member);
+  if (it == request.end()) return ChooseModelJson(json_names, where);
+  auto name = it->is_string() ? CheckRelativePath(it->get_ref<const std::string&>()) : Result<std::string>("");
+  if (!it->is_string() || !name.ok() || name->find('/') != std::string::npos) {
+    return BadOption(member, "the name of a .json file given at the top (no folder)", *it);
+  }
+  return *name;
 }
 
 // Refuses request members `command` does not use, so that a misspelt or
@@ -200,19 +224,8 @@ Status Write(const Json& request, bool dequantize, const Files& in, Output* out)
   }
   SpanFiles source;
   std::vector<std::string> json_names;
-  TFQ_RETURN_IF_ERROR(OpenFiles(in, &source, &json_names));
-  std::string json_name;
-  if (auto it = request.find("json"); it != request.end()) {
-    // Outputs are named as the input JSON, so it must be a plain name: no
-    // folder for shards to be looked up in, nothing to climb out of.
-    auto name = it->is_string() ? CheckRelativePath(it->get_ref<const std::string&>()) : Result<std::string>("");
-    if (!it->is_string() || !name.ok() || name->find('/') != std::string::npos) {
-      return BadOption("json", "the name of a .json file given at the top (no folder)", *it);
-    }
-    json_name = *name;
-  } else {
-    TFQ_ASSIGN_OR_RETURN(json_name, ChooseModelJson(json_names, "the files given"));
-  }
+  TFQ_RETURN_IF_ERROR(OpenFiles(in, "", &source, &json_names));
+  TFQ_ASSIGN_OR_RETURN(std::string json_name, ModelJsonName(request, "json", json_names, "the files given"));
   TFQ_ASSIGN_OR_RETURN(Model model, Model::Open(source, json_name, limits));
   std::vector<Target> plan(model.tensors().size(), Target::kRaw);
   if (!dequantize) {
@@ -224,6 +237,63 @@ Status Write(const Json& request, bool dequantize, const Files& in, Output* out)
   return Status::Ok();
 }
 
+// inspect: the report `tfjs-quant inspect --json` prints, the model shown
+// by its JSON's name.
+Status InspectCommand(const Json& request, const Files& in, Output* out) {
+  TFQ_RETURN_IF_ERROR(CheckMembers(request, "inspect", {"command", "json", "wire", "limits"}));
+  TFQ_ASSIGN_OR_RETURN(Limits limits, ToLimits(request));
+  bool wire = true;
+  if (auto it = request.find("wire"); it != request.end()) {
+    if (!it->is_boolean()) return BadOption("wire", "true or false", *it);
+    wire = it->get<bool>();
+  }
+  SpanFiles source;
+  std::vector<std::string> json_names;
+  TFQ_RETURN_IF_ERROR(OpenFiles(in, "", &source, &json_names));
+  TFQ_ASSIGN_OR_RETURN(std::string json_name, ModelJsonName(request, "json", json_names, "the files given"));
+  TFQ_ASSIGN_OR_RETURN(Model model, Model::Open(source, json_name, limits));
+  TFQ_ASSIGN_OR_RETURN(InspectView view, BuildInspectView(model, json_name, wire));
+  out->text = RenderInspectJson(view);
+  return Status::Ok();
+}
+
+// JSON has no infinity or NaN: an exact match (infinite SQNR) and what a
+// NaN weight makes NaN are null.
+Json Finite(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
+
+// diff: model A from the files under "a/", B from those under "b/".
+Status DiffCommand(const Json& request, const Files& in, Output* out) {
+  TFQ_RETURN_IF_ERROR(CheckMembers(request, "diff", {"command", "a", "b", "limits"}));
+  TFQ_ASSIGN_OR_RETURN(Limits limits, ToLimits(request));
+  SpanFiles source_a, source_b;
+  std::vector<std::string> json_a, json_b;
+  TFQ_RETURN_IF_ERROR(OpenFiles(in, "a", &source_a, &json_a));
+  TFQ_RETURN_IF_ERROR(OpenFiles(in, "b", &source_b, &json_b));
+  TFQ_ASSIGN_OR_RETURN(std::string name_a, ModelJsonName(request, "a", json_a, "model A's files"));
+  TFQ_ASSIGN_OR_RETURN(std::string name_b, ModelJsonName(request, "b", json_b, "model B's files"));
+  TFQ_ASSIGN_OR_RETURN(Model a, Model::Open(source_a, name_a, limits));
+  TFQ_ASSIGN_OR_RETURN(Model b, Model::Open(source_b, name_b, limits));
+  TFQ_ASSIGN_OR_RETURN(DiffReport report, Diff(a, b));
+  Json tensors = Json::array();
+  for (const TensorDiff& d : report.tensors) {
+    tensors.push_back({{"name", d.name},
+                       {"dtype", std::string(DTypeName(d.dtype))},
+                       {"a", std::string(EncodingName(d.a))},
+                       {"b", std::string(EncodingName(d.b))},
+                       {"bytesOnly", d.bytes_only},
+                       {"differs", d.differs},
+                       {"maxAbsError", Finite(d.max_abs)},
+                       {"rmse", Finite(d.rmse)},
+                       {"sqnrDb", Finite(d.sqnr_db)},
+                       {"cosine", Finite(d.cosine)}});
+  }
+  Json j = Json::object();
+  j["tensors"] = std::move(tensors);
+  j["differ"] = report.differ;
+  out->text = json::DumpPython(j);
+  return Status::Ok();
+}
+
 Status Run(std::string_view request_text, const Files& in, Output* out) {
   json::ParseOptions po;
   po.max_depth = 64;
@@ -232,7 +302,9 @@ Status Run(std::string_view request_text, const Files& in, Output* out) {
   auto cmd = request.find("command");
   if (cmd == request.end()) return InvalidArgument("the request has no \"command\"");
   if (*cmd == "quantize" || *cmd == "dequantize") return Write(request, *cmd == "dequantize", in, out);
-  return BadOption("command", "\"quantize\" or \"dequantize\"", *cmd);
+  if (*cmd == "inspect") return InspectCommand(request, in, out);
+  if (*cmd == "diff") return DiffCommand(request, in, out);
+  return BadOption("command", "\"quantize\", \"dequantize\", \"inspect\" or \"diff\"", *cmd);
 }
 
 }  // namespace

@@ -1,21 +1,25 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "wire_size.h"
+#include "report/wire_size.h"
 
 #include <brotli/encode.h>
 #include <zlib.h>
 
 #include <algorithm>
-#include <vector>
+#include <array>
+#include <new>
 
-namespace tfq::cli {
+#include "tfjs_quant/report.h"
+
+namespace tfq {
 
 struct WireSize::Impl {
   z_stream z{};
   BrotliEncoderState* br = nullptr;
-  std::vector<uint8_t> buf = std::vector<uint8_t>(1 << 16);
+  std::array<uint8_t, 1 << 16> buf;  // in Impl: allocated without throwing
 };
 
-WireSize::WireSize() : impl_(std::make_unique<Impl>()) {
+WireSize::WireSize() : impl_(new (std::nothrow) Impl) {
+  if (!impl_) return;
   // windowBits 15 + 16: a gzip wrapper, as Content-Encoding: gzip.
   const bool z_ok = deflateInit2(&impl_->z, kGzipLevel, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK;
   impl_->br = BrotliEncoderCreateInstance(nullptr, nullptr, nullptr);
@@ -26,12 +30,13 @@ WireSize::WireSize() : impl_(std::make_unique<Impl>()) {
 }
 
 WireSize::~WireSize() {
+  if (!impl_) return;
   if (impl_->z.state) deflateEnd(&impl_->z);
   if (impl_->br) BrotliEncoderDestroyInstance(impl_->br);
 }
 
 namespace {
-void Deflate(z_stream& z, std::vector<uint8_t>& buf, const uint8_t* in, size_t n, int flush, uint64_t* out) {
+void Deflate(z_stream& z, std::array<uint8_t, 1 << 16>& buf, const uint8_t* in, size_t n, int flush, uint64_t* out) {
   z.next_in = const_cast<Bytef*>(in);
   z.avail_in = static_cast<uInt>(n);
   do {
@@ -74,4 +79,4 @@ void WireSize::Finish() {
   Brotli(impl_->br, nullptr, 0, BROTLI_OPERATION_FINISH, &brotli_);
 }
 
-}  // namespace tfq::cli
+}  // namespace tfq

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // inspect --json: the same data as the table; schema in docs/inspect.md.
-#include <nlohmann/json.hpp>
-
 #include <cmath>
 
-#include "inspect_report.h"
+#include "json/nlohmann.h"
+#include "tfjs_quant/report.h"
 
-namespace tfq::cli {
+namespace tfq {
 namespace {
 using Json = nlohmann::ordered_json;
 
@@ -23,7 +22,7 @@ Json Estimate(const ErrorEstimate& e) {
 }
 }  // namespace
 
-std::string RenderJson(const InspectView& v) {
+std::string RenderInspectJson(const InspectView& v) {
   Json root = Json::object();
   root["model"] = v.model_path;
   root["format"] = v.format;
@@ -73,4 +72,4 @@ std::string RenderJson(const InspectView& v) {
   return root.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
-}  // namespace tfq::cli
+}  // namespace tfq

@@ -7,7 +7,7 @@
 #include <memory>
 #include <span>
 
-namespace tfq::cli {
+namespace tfq {
 
 class WireSize {
  public:
@@ -29,9 +29,4 @@ class WireSize {
   uint64_t gzip_ = 0, brotli_ = 0;
 };
 
-// The levels used, for reports and docs.
-inline constexpr int kGzipLevel = 6;     // gzip's and nginx-style default
-inline constexpr int kBrotliQuality = 5;     // a typical on-the-fly CDN setting
-inline constexpr int kBrotliWindowBits = 20;
-
-}  // namespace tfq::cli
+}  // namespace tfq
