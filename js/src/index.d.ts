@@ -139,5 +139,61 @@ export function dequantize(input: ModelFiles, options?: DequantizeOptions): Prom
 
 export function quantizeTensors(tensors: NamedTensors, options?: QuantizeOptions): Promise<QuantizedTensors>;
 
+export interface InspectOptions {
+  /** The gzip and brotli sizes (default true; the slowest part on large models). */
+  wire?: boolean;
+  json?: string;
+  limits?: Record<string, number>;
+}
+
+interface WireSizes { bytes: number; gzip: number; brotli: number }
+interface ErrorEstimate {
+  sqnr_db: number | null;
+  worst_channel_sqnr_db: number | null;
+  worst_channel: number;
+  max_abs_error: number;
+}
+
+/** What `tfjs-quant inspect --json` prints (docs/inspect.md); `model` is the model JSON's name. */
+export interface InspectReport {
+  model: string;
+  format: string;
+  totals: { stored: WireSizes; uint8: WireSizes; uint16: WireSizes; float16: WireSizes };
+  /** By risk, highest first. The statistics are present for quantizable (float32) tensors. */
+  tensors: Array<{
+    name: string; dtype: string; shape: number[]; elements: number;
+    stored_encoding: string; stored_bytes: number; quantizable: boolean;
+    risk: 'none' | 'low' | 'medium' | 'high'; reason: string;
+    min?: number; max?: number; mean?: number; std?: number; zero_share?: number;
+    nan_count?: number; inf_count?: number; channel_axis?: number; channel_axis_reason?: string;
+    channels?: number; dead_channels?: number;
+    uint8?: ErrorEstimate; uint16?: ErrorEstimate; float16?: ErrorEstimate;
+    uint8_levels_used?: number; worst_channel_range_share?: number; worst_channel_levels?: number;
+    float16_overflow?: number; float16_underflow?: number;
+  }>;
+}
+
+export function inspect(input: ModelArtifacts | ModelFiles, options?: InspectOptions): Promise<InspectReport>;
+
+/** `tfjs-quant diff A B` as values, tensor by tensor in A's order. */
+export interface DiffReport {
+  tensors: Array<{
+    name: string; dtype: string;
+    /** Stored encodings: "raw", "uint8", "uint16", "float16". */
+    a: string; b: string;
+    /** string and complex64 weights: compared byte for byte only. */
+    bytesOnly: boolean;
+    differs: boolean;
+    maxAbsError: number | null; rmse: number | null;
+    /** null where B decodes exactly as A. */
+    sqnrDb: number | null;
+    cosine: number | null;
+  }>;
+  differ: number;
+}
+
+export function diff(a: ModelArtifacts | ModelFiles, b: ModelArtifacts | ModelFiles,
+                     options?: { limits?: Record<string, number> }): Promise<DiffReport>;
+
 /** An IOHandler that quantizes what it saves, then hands it to `handler` (whose load it keeps). */
 export function withQuantization<H extends IOHandler>(handler: H, options?: QuantizeOptions): H;

@@ -75,10 +75,14 @@ export function readEnv({ needModels = true } = {}) {
 // ---------------------------------------------------------------------------
 // CLI
 
-/** Runs the CLI; resolves {stdout, stderr}; rejects with both streams on a non-zero exit. */
+/**
+ * Runs the CLI; resolves {stdout, stderr}; rejects with both streams on a
+ * non-zero exit. `bin` ending in .js is the package's npx CLI, run by Node.
+ */
 export function runCli(bin, args) {
+  const [file, argv] = bin.endsWith('.js') ? [process.execPath, [bin, ...args]] : [bin, args];
   return new Promise((resolve, reject) => {
-    execFile(bin, args, { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+    execFile(file, argv, { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       if (err) {
         reject(new Error(`tfjs-quant ${args.join(' ')} failed (exit ${err.code ?? err.signal}):\n${stderr}${stdout}`));
       } else {

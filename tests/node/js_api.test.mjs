@@ -96,6 +96,54 @@ await runSuite(readEnv({ needModels: false }), ({ bin }) => {
     assert.deepEqual([...new Uint16Array(q.weightData)], [0, 0x3c00]);
   });
 
+  test('inspect() and diff() give what tfjs-quant inspect --json and diff report', async () => {
+    const values = Float32Array.from({ length: 4096 }, (_, i) => Math.sin(i) * (1 + (i % 7)));
+    const artifacts = {
+      weightSpecs: [{ name: 'conv/kernel', shape: [4, 4, 16, 16], dtype: 'float32' },
+                    { name: 'steps', shape: [2], dtype: 'int32' }],
+      weightData: [values.buffer, new Int32Array([7, -7]).buffer],
+    };
+    const tmp = await makeTempDir('js-inspect');
+    try {
+      const original = path.join(tmp, 'original');
+      writeFolder(original, new Map([
+        ['model.json', JSON.stringify({ weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }] })],
+        ['weights.bin', Buffer.concat([Buffer.from(values.buffer), Buffer.from(new Int32Array([7, -7]).buffer)])],
+      ]));
+      const { stdout } = await runCli(bin, ['inspect', '--json', path.join(original, 'model.json')]);
+      assert.deepEqual(await tq.inspect(artifacts), { ...JSON.parse(stdout), model: 'model.json' });
+
+      const q = await tq.quantize(artifacts, { uint8: true });
+      const d = await tq.diff(artifacts, q);
+      assert.deepEqual(d.tensors.map((t) => [t.name, t.a, t.b, t.differs]),
+                       [['conv/kernel', 'raw', 'uint8', true], ['steps', 'raw', 'raw', false]]);
+      assert.equal(d.differ, 1);
+      assert.equal(d.tensors[1].sqnrDb, null, 'an exact decode has no finite SQNR');
+      const quantized = path.join(tmp, 'quantized');
+      await runCli(bin, ['quantize', original, quantized, '--quantize_uint8']);
+      const table = (await runCli(bin, ['diff', original, quantized])).stdout;
+      const row = table.split('\n').find((l) => l.trim().startsWith('conv/kernel')).trim().split(/\s+/);
+      assert.equal(row[5], d.tensors[0].sqnrDb.toFixed(1), 'the SQNR column');
+      assert.match(table, /2 tensors compared, 1 differ/);
+
+      const other = { weightSpecs: [{ name: 'x', shape: [1], dtype: 'float32' }], weightData: new ArrayBuffer(4) };
+      const err = await tq.diff(artifacts, other).then(() => null, (e) => e);
+      assert.ok(err instanceof tq.TfjsQuantError);
+      assert.equal(err.code, 'MISMATCH');
+      const otherDir = path.join(tmp, 'other');
+      writeFolder(otherDir, new Map([
+        ['model.json', JSON.stringify({ weightsManifest: [{ paths: ['weights.bin'], weights: other.weightSpecs }] })],
+        ['weights.bin', Buffer.alloc(4)],
+      ]));
+      const cli = await runCli(bin, ['diff', original, otherDir]).then(() => null, (e) => e.message);
+      assert.ok(cli.includes(`tfjs-quant: error: ${err.message}\n`), `${err.message}\nnot in\n${cli}`);
+      await assert.rejects(tq.inspect(artifacts, { wire: 'yes' }),
+                           { code: 'INVALID_ARGUMENT', message: 'option wire: expected true or false, found the string "yes"' });
+    } finally {
+      await removeDir(tmp);
+    }
+  });
+
   test('model.save(withQuantization(handler)) of a layers model reloads within the quantization error', async () => {
     const model = tfl.sequential({
       layers: [tfl.layers.dense({ units: 16, inputShape: [8], activation: 'relu' }), tfl.layers.dense({ units: 4 })],
@@ -177,12 +225,21 @@ await runSuite(readEnv({ needModels: false }), ({ bin }) => {
     }
   });
 
-  test('memory stays flat over 1,000 calls, failing and succeeding', async () => {
+  test('memory stays flat over 1,000 calls of every kind, failing and succeeding', async () => {
     const module = await tq.ready();
     const data = new Float32Array(4096).map((_, i) => Math.sin(i));
     const tensors = { w: { data, shape: [64, 64], dtype: 'float32' } };
     const bad = new Map([['model.json', '{"weightsManifest": [{"paths": ["x.bin"], "weights": []}]}']]);
-    const call = (i) => (i % 2 ? tq.quantizeTensors(tensors, { uint8: true }) : tq.quantize(bad).catch((e) => e));
+    const files = new Map([['model.json', JSON.stringify({ weightsManifest: [{ paths: ['w.bin'],
+      weights: [{ name: 'w', shape: [64, 64], dtype: 'float32' }] }] })], ['w.bin', data]]);
+    const calls = [
+      () => tq.quantizeTensors(tensors, { uint8: true }),
+      () => tq.quantize(bad).catch((e) => e),
+      () => tq.inspect(files),
+      () => tq.diff(files, bad).catch((e) => e),
+      () => tq.diff(files, files),
+    ];
+    const call = (i) => calls[i % calls.length]();
     for (let i = 0; i < 20; ++i) await call(i);
     const heap = module.exports.tfq_heap_in_use();
     const pages = module.memory.buffer.byteLength;

@@ -2,15 +2,20 @@
 // files, byte for byte, as the native CLI: every model of human-models and
 // every standalone manifest of face-api (TFJS_QUANT_FACE_API, the folder
 // `scripts/fetch-models.sh face-api` prints) in uint8, uint16 and float16,
-// from a map of file name -> bytes; dequantize too. Needs js/dist/
-// (cd js && npm run build).
+// both from the API (a map of file name -> bytes) and from the package's
+// npx CLI (js/bin/tfjs-quant.js); dequantize too; and inspect's JSON is
+// the native one from both. Needs js/dist/ (cd js && npm run build).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 
 import * as tq from '../../js/src/index.js';
+import { fileURLToPath } from 'node:url';
+
 import { makeTempDir, modelFiles, readEnv, removeDir, runCli, runSuite } from './helpers.mjs';
+
+const NPX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'js', 'bin', 'tfjs-quant.js');
 
 /** Every file of a CLI output folder, by name. */
 function folderFiles(dir) {
@@ -24,23 +29,48 @@ function assertSameFiles(got, expected, label) {
   }
 }
 
+const WIRE_BELOW = 4 << 20;
+
 const FLAGS = { uint8: '--quantize_uint8', uint16: '--quantize_uint16', float16: '--quantize_float16' };
 
-/** Quantizes `jsonName` of `folder` both ways in every dtype, then dequantizes the uint8 output. */
+/**
+ * Quantizes `jsonName` of `folder` three ways (native CLI, JS API, npx CLI)
+ * in every dtype, dequantizes the uint8 output, and inspects.
+ */
 async function compareWithCli(bin, folder, jsonName) {
   const files = modelFiles(folder, jsonName);
+  const model = path.join(folder, jsonName);
   const tmp = await makeTempDir('js-identity');
   try {
     for (const [option, flag] of Object.entries(FLAGS)) {
       const out = path.join(tmp, option);
-      await runCli(bin, ['quantize', path.join(folder, jsonName), out, flag]);
+      await runCli(bin, ['quantize', model, out, flag]);
+      const expected = folderFiles(out);
       const got = await tq.quantize(files, { [option]: true });
-      assertSameFiles(got.files, folderFiles(out), `${jsonName} ${option}`);
+      assertSameFiles(got.files, expected, `${jsonName} ${option}`);
+      await runCli(NPX, ['quantize', model, `${out}-npx`, flag]);
+      assertSameFiles(folderFiles(`${out}-npx`), expected, `${jsonName} ${option} (npx)`);
     }
+    const uint8 = path.join(tmp, 'uint8');
     const out = path.join(tmp, 'dequantized');
-    await runCli(bin, ['dequantize', path.join(tmp, 'uint8'), out]);
-    const got = await tq.dequantize(folderFiles(path.join(tmp, 'uint8')));
+    await runCli(bin, ['dequantize', uint8, out]);
+    const got = await tq.dequantize(folderFiles(uint8));
     assertSameFiles(got.files, folderFiles(out), `${jsonName} dequantize`);
+    await runCli(NPX, ['dequantize', uint8, `${out}-npx`]);
+    assertSameFiles(folderFiles(`${out}-npx`), folderFiles(out), `${jsonName} dequantize (npx)`);
+
+    // gzip and brotli take most of inspect's time: their sizes are compared
+    // on the models under 4 MiB (26 of human-models' 41, and face-api's).
+    let bytes = 0;
+    for (const [name, b] of files) if (name !== jsonName) bytes += b.length;
+    const wire = bytes < WIRE_BELOW;
+    const args = ['inspect', '--json', ...(wire ? [] : ['--no-wire']), model];
+    const { stdout: native } = await runCli(bin, args);
+    const { stdout: npx } = await runCli(NPX, args);
+    assert.equal(npx, native, `${jsonName}: npx ${args.join(' ')}`);
+    // The API shows the model by its JSON's name, not a path.
+    assert.deepEqual(await tq.inspect(files, { wire }), { ...JSON.parse(native), model: jsonName },
+                     `${jsonName}: inspect()`);
   } finally {
     await removeDir(tmp);
   }

@@ -1,6 +1,8 @@
 // The npm package as a user gets it: `npm pack` in js/, the tarball
 // installed offline into an empty folder, imported from Node, quantizing a
-// model to the CLI's bytes. Needs js/dist/ (cd js && npm run build).
+// model to the CLI's bytes; then `npx tfjs-quant` from that folder: the
+// same files, output, messages and exit codes as the native CLI. Needs
+// js/dist/ (cd js && npm run build).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,6 +14,13 @@ import { promisify } from 'node:util';
 import { makeTempDir, readEnv, removeDir, runCli, runSuite } from './helpers.mjs';
 
 const run = promisify(execFile);
+
+/** Runs a command in `cwd`; resolves {code, stdout, stderr} whatever its exit code. */
+function exec(file, args, cwd) {
+  return new Promise((resolve) => {
+    execFile(file, args, { cwd }, (err, stdout, stderr) => resolve({ code: err ? err.code : 0, stdout, stderr }));
+  });
+}
 const JS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'js');
 
 await runSuite(readEnv(), ({ bin, models }) => {
@@ -21,8 +30,9 @@ await runSuite(readEnv(), ({ bin, models }) => {
       const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: JS });
       const [packed] = JSON.parse(stdout);
       const shipped = packed.files.map((f) => f.path).sort();
-      assert.deepEqual(shipped, ['dist/tfjs_quant.wasm', 'dist/tfjs_quant.wasm.js', 'package.json', 'src/index.d.ts',
-                                 'src/index.js', 'src/module.js']);
+      assert.deepEqual(shipped, ['bin/tfjs-quant.js', 'dist/tfjs_quant.wasm', 'dist/tfjs_quant.wasm.js',
+                                 'dist/tfjs_quant_cli.cjs', 'dist/tfjs_quant_cli.wasm', 'package.json',
+                                 'src/index.d.ts', 'src/index.js', 'src/module.js']);
       const pkg = JSON.parse(fs.readFileSync(path.join(JS, 'package.json'), 'utf8'));
       assert.equal(pkg.dependencies, undefined, 'no runtime dependencies');
       for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) {
@@ -57,6 +67,34 @@ await runSuite(readEnv(), ({ bin, models }) => {
       for (const n of names) {
         assert.ok(fs.readFileSync(path.join(app, 'out', n)).equals(fs.readFileSync(path.join(expected, n))), n);
       }
+
+      // npx tfjs-quant, as the README shows it: stdout, stderr and exit
+      // code as the native tool's for a success, a usage error, a missing
+      // model, an OUT that exists, and `auto` (native only).
+      const model = path.join(models, json);
+      const cases = [
+        ['quantize', model, 'OUT', '--quantize_uint8'],
+        ['quantize', model, 'OUT', '--quantize_uint8'],
+        ['quantize', path.join(models, 'missing.json'), 'OUT2'],
+        ['quantize', '--quantize_uint8', 'x'],
+        ['inspect', model],
+        ['diff', model, 'OUT'],
+        ['quantize', '--help'],
+      ];
+      const codes = [];
+      for (const args of cases) {
+        const native = await exec(bin, args, tmp);
+        const npx = await exec('npx', ['--offline', '--no', 'tfjs-quant', ...args], app);
+        assert.deepEqual(npx, native, `npx tfjs-quant ${args.join(' ')}`);
+        codes.push(npx.code);
+      }
+      assert.deepEqual(codes, [0, 4, 3, 2, 0, 0, 0], 'exit codes: ok, OUT exists, not found, usage');
+      for (const n of names) {
+        assert.ok(fs.readFileSync(path.join(app, 'OUT', n)).equals(fs.readFileSync(path.join(tmp, 'OUT', n))), n);
+      }
+      const auto = await exec('npx', ['--offline', '--no', 'tfjs-quant', 'auto', model, 'OUT3'], app);
+      assert.equal(auto.code, 2);
+      assert.match(auto.stderr, /'auto' needs the native tfjs-quant/);
     } finally {
       await removeDir(tmp);
     }

@@ -3,7 +3,7 @@
 // the ways docs/javascript.md shows.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { quantize, dequantize, quantizeTensors, withQuantization, TfjsQuantError, ready } from 'tfjs-quant';
+import { quantize, dequantize, diff, inspect, quantizeTensors, withQuantization, TfjsQuantError, ready } from 'tfjs-quant';
 
 async function main() {
   const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 1, inputShape: [2] })] });
@@ -21,6 +21,12 @@ async function main() {
   tf.io.decodeWeights(r.weightData, r.manifest[0].weights);
   await quantizeTensors([{ name: 'a', tensor: t, isSkipQuantization: true }]);
   await quantizeTensors(new Map([['a', t]]));
+  const report = await inspect(artifacts, { wire: false });
+  const risky: string[] = report.tensors.filter((x) => x.risk === 'high').map((x) => x.name);
+  report.totals.uint8.gzip.toFixed();
+  const delta = await diff(artifacts, q);
+  delta.tensors[0].sqnrDb?.toFixed(1);
+  console.log(risky, delta.differ);
   try { await ready(); } catch (e) { if (e instanceof TfjsQuantError) console.log(e.code === 'LIMIT_EXCEEDED'); }
 }
 main();
