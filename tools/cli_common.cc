@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <map>
 
+#include <unistd.h>
+
 #include "progress.h"
 #include "tfjs_quant/threads.h"
 
@@ -195,6 +197,13 @@ void PrintSummary(const OpenedModel& in, const WriteReport& report, const fs::pa
   fmt::print("wrote {}: {} + {} shard{}\n", Printable(out.string(), 300), Printable(mf.file_name, 300), shards,
              shards == 1 ? "" : "s");
 }
+
+#ifdef TFJS_QUANT_NODE_CLI
+extern "C" int tfq_isatty(int fd);  // js/scripts/node_process.js
+bool IsTerminal(int fd) { return tfq_isatty(fd) != 0; }
+#else
+bool IsTerminal(int fd) { return ::isatty(fd) != 0; }
+#endif
 
 std::string AbsolutePath(const fs::path& p) {
   std::error_code ec;

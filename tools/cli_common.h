@@ -77,6 +77,10 @@ std::string ClipName(std::string_view name, size_t n);
 // `p` made absolute, or as it is if that fails (no current folder).
 std::string AbsolutePath(const std::filesystem::path& p);
 
+// isatty(fd), also in the npx CLI, where emscripten's isatty says yes to
+// every standard stream.
+bool IsTerminal(int fd);
+
 // Classic edit distance, for "did you mean".
 size_t EditDistance(const std::string& a, const std::string& b);
 

@@ -35,7 +35,7 @@ int Run(const InspectArgs& a) {
     std::fputs(RenderInspectJson(view).c_str(), stdout);
   } else {
     const char* term = std::getenv("TERM");
-    bool color = isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr && term && std::string(term) != "dumb";
+    bool color = IsTerminal(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr && term && std::string(term) != "dumb";
     std::fputs(RenderText(view, a.all, color).c_str(), stdout);
     if (!a.html.empty()) std::printf("\nwrote %s\n", Printable(a.html, 300).c_str());
   }

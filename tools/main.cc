@@ -46,9 +46,7 @@ int RunCommand(const tfq::cli::Runner& run) {
 
 int main(int argc, char** argv) {
   using namespace tfq::cli;
-#ifndef TFJS_QUANT_NODE_CLI
-  InstallSignalCleanup();  // under Node, js/bin/tfjs-quant.js cleans up instead
-#endif
+  InstallSignalCleanup();
   if (int rc = SelectKernels(); rc != 0) return rc;
   CLI::App app{"tfjs-quant: shrink TensorFlow.js model weights (uint8, uint16, float16)", "tfjs-quant"};
   app.require_subcommand(1);

@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "cli_common.h"
+
 namespace tfq::cli {
 
 ProgressBar::ProgressBar(std::string unit)
-    : enabled_(isatty(STDERR_FILENO) != 0), unit_(std::move(unit)), start_(std::chrono::steady_clock::now()) {}
+    : enabled_(IsTerminal(STDERR_FILENO)), unit_(std::move(unit)), start_(std::chrono::steady_clock::now()) {}
 
 void ProgressBar::Update(int done, int total, const std::string& phase) {
   if (!enabled_) return;

@@ -112,14 +112,28 @@ std::string TempPrefix(const std::string& name) {
   return "." + name.substr(0, 180) + "~" + hex + ".tfjs-quant-";
 }
 
+#ifdef __EMSCRIPTEN__
+// On Node (the npx CLI) emscripten's getpid is always 42, its geteuid 0,
+// and its kill knows no other process: js/scripts/node_process.js asks Node.
+extern "C" int tfq_process_id();
+extern "C" int tfq_process_gone(long pid);
+extern "C" unsigned tfq_user_id();
+long ProcessId() { return tfq_process_id(); }
+uid_t UserId() { return tfq_user_id(); }
+bool ProcessGone(long pid) { return pid > 0 && tfq_process_gone(pid) != 0; }
+#else
+long ProcessId() { return ::getpid(); }
+uid_t UserId() { return ::geteuid(); }
+bool ProcessGone(long pid) { return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH; }
+#endif
+
 // A hidden name beside `name` that no other run picks: PID, then a counter
 // (a clash with a leftover is retried by the caller).
 std::string TempName(const std::string& name) {
   static std::atomic<unsigned> counter{0};
-  return TempPrefix(name) + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  return TempPrefix(name) + std::to_string(ProcessId()) + "-" + std::to_string(counter++);
 }
 
-bool ProcessGone(long pid) { return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH; }
 
 bool AllDigits(std::string_view s) {
   return !s.empty() && s.size() <= 12 && s.find_first_not_of("0123456789") == std::string_view::npos;
@@ -152,7 +166,7 @@ std::vector<Leftover> FindLeftovers(const fs::path& folder, std::string_view pre
       pid = rest.substr(0, dash);
     }
     struct stat st;
-    if (::lstat(l.path.c_str(), &st) != 0 || st.st_uid != ::geteuid()) continue;
+    if (::lstat(l.path.c_str(), &st) != 0 || st.st_uid != UserId()) continue;
     if (!S_ISDIR(st.st_mode) && !(S_ISREG(st.st_mode) && !l.old)) continue;
     if (!ProcessGone(std::strtol(std::string(pid).c_str(), nullptr, 10))) continue;
     found.push_back(std::move(l));
@@ -552,7 +566,7 @@ void OutputDir::Committed() {
 // OUT is never a mix of old and new files and the old one survives a
 // failure.
 Status OutputDir::Replace() {
-  const fs::path old = out_.parent_path() / (TempPrefix(out_.filename().string()) + "old-" + std::to_string(::getpid()));
+  const fs::path old = out_.parent_path() / (TempPrefix(out_.filename().string()) + "old-" + std::to_string(ProcessId()));
   std::error_code ec;
   fs::rename(out_, old, ec);
   if (ec) return IOError("cannot move the old " + Shown(out_) + " aside: " + ec.message());
