@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The WebAssembly build against the native CLI, in one run: the npm package's
 # quantize() in Node (bench/wasm_quantize.mjs: read the folder, quantize,
-# write) and `tfjs-quant quantize --threads 1` (the native build on one
+# write), its npx CLI (js/bin/tfjs-quant.js, the CLI over Node's fs) and
+# `tfjs-quant quantize --threads 1` (the native build on one
 # thread, as WebAssembly runs) on posenet and on a generated 256 MiB float32
 # model (16 tensors of [2048, 2048], bench/make_model.py), uint8 and float16.
 # Outputs are compared byte for byte. Each command gets one untimed warm-up
@@ -47,19 +48,24 @@ measure() {  # dest cmd...
 
 echo "## WebAssembly vs native: $(date -u '+%Y-%m-%d %H:%M UTC'), $(lscpu | sed -n 's/^Model name: *//p' | head -1), node $(node --version)"
 echo
-echo "| model | dtype | native --threads 1 s | wasm s | wasm / native throughput | native MB/s | wasm MB/s | native peak MiB | wasm peak MiB |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| model | dtype | native --threads 1 s | API s | npx s | API / native throughput | npx / native | native MB/s | API MB/s | npx MB/s | native peak MiB | API peak MiB | npx peak MiB |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for m in "$pose" "$big"; do
   bytes=$(find "$m" -name '*.bin' -printf '%s\n' | awk '{s+=$1} END {print s}')
   for d in uint8 float16; do
     read -r nt nm < <(measure "$out/native" "$bin" quantize "$m" "$out/native" --threads 1 "--quantize_$d")
     read -r wt wm < <(measure "$out/wasm" node bench/wasm_quantize.mjs "$m" "$out/wasm" "$d")
-    diff -r "$out/native" "$out/wasm" >/dev/null || { echo "wasm.sh: outputs differ for $m $d" >&2; exit 1; }
-    awk -v n="$(basename "$m")" -v d="$d" -v b="$bytes" -v nt="$nt" -v wt="$wt" -v nm="$nm" -v wm="$wm" 'BEGIN {
-      printf "| %s (%.1f MB) | %s | %.3f | %.3f | %.2f | %.0f | %.0f | %d | %d |\n",
-        n, b / 1e6, d, nt, wt, nt / wt, b / 1e6 / nt, b / 1e6 / wt, nm, wm }'
+    read -r xt xm < <(measure "$out/npx" node js/bin/tfjs-quant.js quantize "$m" "$out/npx" "--quantize_$d")
+    for o in wasm npx; do
+      diff -r "$out/native" "$out/$o" >/dev/null || { echo "wasm.sh: $o output differs for $m $d" >&2; exit 1; }
+    done
+    awk -v n="$(basename "$m")" -v d="$d" -v b="$bytes" -v nt="$nt" -v wt="$wt" -v xt="$xt" -v nm="$nm" -v wm="$wm" \
+        -v xm="$xm" 'BEGIN {
+      printf "| %s (%.1f MB) | %s | %.3f | %.3f | %.3f | %.2f | %.2f | %.0f | %.0f | %.0f | %d | %d | %d |\n",
+        n, b / 1e6, d, nt, wt, xt, nt / wt, nt / xt, b / 1e6 / nt, b / 1e6 / wt, b / 1e6 / xt, nm, wm, xm }'
   done
 done
-rm -rf "$out/native" "$out/wasm"
+rm -rf "$out/native" "$out/wasm" "$out/npx"
 echo
 echo "Times are whole processes (Node's start, the module's compile and the file reads and writes included); outputs identical."
+echo "API: bench/wasm_quantize.mjs (read the folder, quantize(), write); npx: js/bin/tfjs-quant.js (the CLI on Node's fs)."
