@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // tfjs-quant: the command-line tool. A thin shell over the library: parse the
 // command line, call the library, print what happened.
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "cleanup.h"
@@ -34,7 +36,15 @@ int SelectKernels() {
 // after the destructors on the way have removed the temporary output.
 int RunCommand(const tfq::cli::Runner& run) {
   try {
-    return run();
+    const int rc = run();
+    // A report that cannot be written (stdout on a full disk, a closed
+    // pipe) is a failure, not a silent success.
+    if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+      return tfq::cli::Fail(tfq::IOError(std::string("cannot write to standard output: ") + std::strerror(errno)));
+    }
+    return rc;
+  } catch (const std::system_error& e) {  // {fmt}'s print when stdout fails
+    return tfq::cli::Fail(tfq::IOError(std::string("cannot write to standard output: ") + e.code().message()));
   } catch (const std::bad_alloc&) {
     return tfq::cli::Fail(tfq::OutOfMemory("out of memory"));
   } catch (const std::exception& e) {

@@ -26,6 +26,9 @@ class RandomAccessFile {
   // Reads exactly dst.size() bytes at `offset`. May be called from several
   // threads at once.
   virtual Status ReadAt(uint64_t offset, std::span<uint8_t> dst) const = 0;
+  // The whole file in memory, if it is there already (in-memory sources):
+  // valid as long as the FileSource. Empty: read it with ReadAt.
+  virtual std::span<const uint8_t> InMemory() const { return {}; }
 };
 
 class FileSource {

@@ -54,6 +54,10 @@ class Model {
   // Same, into caller memory of exactly t.byte_size bytes (e.g. the bytes of
   // a float buffer, so raw float32 data needs no second copy).
   Status ReadStored(const TensorLocation& t, std::span<uint8_t> out) const;
+  // A weight's stored bytes in place, when they lie in one shard that its
+  // FileSource holds in memory (SpanFiles, MemoryFiles): valid as long as
+  // the source. Empty otherwise (or for an empty weight): use ReadStored.
+  std::span<const uint8_t> StoredInMemory(const TensorLocation& t) const;
   // Part of a weight's stored bytes, from `offset` within them (so several
   // threads can read one large weight at once).
   Status ReadStoredPart(const TensorLocation& t, uint64_t offset, std::span<uint8_t> out) const;

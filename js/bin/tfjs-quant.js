@@ -6,16 +6,37 @@
 //
 // The CLI runs in a worker thread: WebAssembly cannot catch a signal, and
 // a busy main thread would not get to its handlers. The worker reports the
-// temporary paths it makes (tools/node_cleanup.cc); on SIGINT, SIGTERM or
-// SIGHUP this thread stops it, removes them, and dies of the same signal,
-// as the native tool does.
+// temporary paths it makes (tools/node_cleanup.cc) on a channel of their
+// own; on SIGINT, SIGTERM or SIGHUP this thread stops it, reads what is
+// still queued, removes those paths, and dies of the same signal, as the
+// native tool does.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { MessageChannel, Worker, isMainThread, receiveMessageOnPort, workerData } from 'node:worker_threads';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-function runCli(args) {
+// The CLI writes stdout and stderr with fs.writeSync. When the main
+// thread's stdout is a pipe, Node has made it non-blocking, and a full pipe
+// fails a write with EAGAIN that the C library would count as lost output:
+// wait for the reader instead, as a blocking write does.
+function blockingStdio() {
+  const writeSync = fs.writeSync;
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  fs.writeSync = function (fd, ...rest) {
+    for (;;) {
+      try {
+        return writeSync.call(fs, fd, ...rest);
+      } catch (e) {
+        if (e.code !== 'EAGAIN' || (fd !== 1 && fd !== 2)) throw e;
+        Atomics.wait(nap, 0, 0, 1);
+      }
+    }
+  };
+}
+
+function runCli({ args, port }) {
+  blockingStdio();
   const createCli = createRequire(import.meta.url)('../dist/tfjs_quant_cli.cjs');
   createCli({
     // As bytes: emscripten's own loader would hand Node's fetch a file path.
@@ -28,20 +49,32 @@ function runCli(args) {
       for (const k of Object.keys(m.ENV)) m.ENV[k] = undefined;
       Object.assign(m.ENV, process.env);
     }],
-    onTrack: (path, removeTree) => parentPort.postMessage(['track', path, removeTree]),
-    onUntrack: (path) => parentPort.postMessage(['untrack', path]),
+    onTrack: (path, removeTree) => port.postMessage(['track', path, removeTree]),
+    onUntrack: (path) => port.postMessage(['untrack', path]),
   });
 }
 
 function supervise(args) {
+  // Node turns bytes of an argument that are not UTF-8 into U+FFFD before
+  // anything sees them: such a path would name another file.
+  const mangled = args.findIndex((a) => a.includes('\uFFFD'));
+  if (mangled >= 0) {
+    process.stderr.write(`tfjs-quant: error: argument ${mangled + 1} is not valid UTF-8 (or holds U+FFFD); ` +
+                         'Node passes file names as UTF-8: use the native tfjs-quant for such names\n');
+    process.exitCode = 2;
+    return;
+  }
   const tracked = new Map();  // path -> remove the whole tree (else: only if empty)
-  const worker = new Worker(new URL(import.meta.url), { workerData: args });
-  worker.on('message', ([op, path, removeTree]) => {
+  const apply = ([op, path, removeTree]) => {
     if (op === 'track') tracked.set(path, removeTree);
     else tracked.delete(path);
-  });
+  };
+  const { port1, port2 } = new MessageChannel();
+  port1.on('message', apply);
+  const worker = new Worker(new URL(import.meta.url), { workerData: { args, port: port2 }, transferList: [port2] });
   const onSignal = async (signal) => {
     await worker.terminate();
+    for (let m = receiveMessageOnPort(port1); m; m = receiveMessageOnPort(port1)) apply(m.message);
     for (const [path, removeTree] of tracked) {
       if (removeTree) fs.rmSync(path, { recursive: true, force: true });
     }
@@ -56,6 +89,7 @@ function supervise(args) {
   for (const s of SIGNALS) process.on(s, onSignal);
   worker.on('exit', (code) => {
     for (const s of SIGNALS) process.removeListener(s, onSignal);
+    port1.close();
     process.exitCode = code;
   });
 }

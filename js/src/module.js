@@ -34,6 +34,10 @@ let current = null;   // Promise of the instance calls use; dropped after a trap
 // An instance whose memory grew past this is dropped after its call:
 // WebAssembly memory never shrinks, and the compiled module is kept.
 const KEEP_MEMORY_BYTES = 256 << 20;
+const MAX_MEMORY_BYTES = 4 * 1024 * 1024 * 1024 - 65536;
+// What the module needs beyond its heap (data, stack) and beyond twice the
+// inputs, when it is grown ahead.
+const GROW_SLACK_BYTES = 8 << 20;
 
 // What the module may write to stderr (a bug report, just before a trap).
 function wasiImports(getMemory, stderr) {
@@ -133,6 +137,15 @@ export async function run(request, files) {
   let handle = 0;
   let result = 0;
   try {
+    // Grown at once for the inputs and about as much again for the work
+    // and the outputs, rather than by each allocation as it comes (a 256 MiB
+    // model: a third faster).
+    let bytes = 0;
+    for (const [, b] of files) bytes += b.length;
+    const want = Math.min(MAX_MEMORY_BYTES, x.tfq_heap_in_use() + 2 * bytes + GROW_SLACK_BYTES);
+    if (want > m.memory.buffer.byteLength) {
+      try { m.memory.grow(Math.ceil((want - m.memory.buffer.byteLength) / 65536)); } catch { /* malloc grows or fails */ }
+    }
     handle = x.tfq_files_new() >>> 0;
     if (!handle) throw new TfjsQuantError('out of memory', 'OUT_OF_MEMORY');
     for (const [name, bytes] of files) {

@@ -298,6 +298,14 @@ Result<std::unique_ptr<RandomAccessFile>> DiskSource::Open(std::string_view rel)
     if (!IsWithin(real, real_root_)) {
       return UnsafePath(shown + " is a link to " + Shown(real) + ", outside the model's folder " + Shown(real_root_));
     }
+#ifdef __EMSCRIPTEN__
+    // Node's open has no O_NONBLOCK: a FIFO would wait for a writer, so what
+    // is not a regular file is refused before it is opened.
+    struct stat before;
+    if (::stat(real.c_str(), &before) == 0 && !S_ISREG(before.st_mode)) {
+      return UnsafePath(shown + " is " + KindOf(before.st_mode) + ", not a regular file");
+    }
+#endif
     fd = ::open(real.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW);
     if (fd < 0) return IOError(Errno(p));
   }
@@ -471,11 +479,15 @@ Result<std::unique_ptr<OutputDir>> OutputDir::Create(const fs::path& out, const 
   std::unique_ptr<OutputDir> dir(new OutputDir(out_real, fs::path(), force, existed, std::move(created)));
   for (int attempt = 0; attempt < 100; ++attempt) {
     const fs::path tmp = parent / TempName(out_real.filename().string());
+    // Tracked before it exists: a signal right after the mkdir finds it (the
+    // npx CLI's supervisor hears of it asynchronously). The name holds our
+    // PID, so what a clash finds is a dead run's, which is ours to remove.
+    Track(tmp, TempTracker::Kind::kRemove);
     if (fs::create_directory(tmp, ec) && !ec) {
       dir->tmp_ = tmp;
-      Track(tmp, TempTracker::Kind::kRemove);
       return dir;
     }
+    Untrack(tmp);
     if (ec && ec != std::errc::file_exists) return IOError("cannot create a folder in " + Shown(parent) + ": " + ec.message());
   }
   return IOError("cannot create a temporary folder in " + Shown(parent));
@@ -618,9 +630,13 @@ Status WriteFileAtomically(const fs::path& path, std::string_view bytes, const I
   if (parent.empty()) parent = ".";
   RemoveLeftoversOfDeadRuns(parent, TempPrefix(path.filename().string()));
   const fs::path tmp = parent / TempName(path.filename().string());
+  Track(tmp, TempTracker::Kind::kRemove);  // before it exists, as OutputDir::Create's
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
-  if (fd < 0) return IOError("cannot write " + Errno(path));
-  Track(tmp, TempTracker::Kind::kRemove);
+  if (fd < 0) {
+    Status s = IOError("cannot write " + Errno(path));
+    Untrack(tmp);
+    return s;
+  }
   Status s = WriteAll(fd, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), path);
   if (::close(fd) != 0 && s.ok()) s = IOError(Errno(path));
   if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = IOError(Errno(path));

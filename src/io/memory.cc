@@ -21,6 +21,7 @@ class SpanFile : public RandomAccessFile {
     if (!dst.empty()) std::memcpy(dst.data(), data_.data() + offset, dst.size());
     return Status::Ok();
   }
+  std::span<const uint8_t> InMemory() const override { return data_; }
 
  private:
   std::span<const uint8_t> data_;

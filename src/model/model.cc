@@ -172,6 +172,18 @@ Status Model::ReadStored(const TensorLocation& t, std::span<uint8_t> out) const 
   return ReadGroup(t.group, t.offset, out);
 }
 
+std::span<const uint8_t> Model::StoredInMemory(const TensorLocation& t) const {
+  const GroupData& gd = groups_[t.group];
+  auto it = std::upper_bound(gd.shards.begin(), gd.shards.end(), t.offset,
+                             [](uint64_t off, const Shard& s) { return off < s.start + s.size; });
+  if (t.byte_size == 0 || it == gd.shards.end() || t.offset + t.byte_size > it->start + it->size) return {};
+  auto f = source_->Open(it->path);
+  if (!f.ok()) return {};
+  const std::span<const uint8_t> all = (*f)->InMemory();
+  if (all.size() != it->size) return {};  // not in memory (or changed: ReadStored says so)
+  return all.subspan(t.offset - it->start, t.byte_size);
+}
+
 Status Model::ReadStoredPart(const TensorLocation& t, uint64_t offset, std::span<uint8_t> out) const {
   if (offset > t.byte_size || out.size() > t.byte_size - offset) {
     return Internal("ReadStoredPart: range outside the weight's bytes");

@@ -2,6 +2,7 @@
 #include "write/transform.h"
 
 #include <bit>
+#include <cstdint>
 #include <cstring>
 
 #include "tfjs_quant/text.h"
@@ -55,7 +56,14 @@ Status TransformTensor(const Model& model, const TensorLocation& t, Target targe
   const bool quantize = e.dtype == DType::kFloat32 &&
                         (target == Target::kUint8 || target == Target::kUint16 || target == Target::kFloat16);
   std::span<const uint8_t> stored;
-  if (quantize && raw_float) {
+  // Raw float32 already in memory (the WebAssembly package's input) is
+  // quantized in place: no copy at all.
+  const std::span<const uint8_t> in_place =
+      quantize && raw_float ? model.StoredInMemory(t) : std::span<const uint8_t>();
+  const bool float_aligned = reinterpret_cast<uintptr_t>(in_place.data()) % alignof(float) == 0;
+  if (!in_place.empty() && float_aligned) {
+    stored = in_place;
+  } else if (quantize && raw_float) {
     // Raw float32 is read straight into the float buffer: no second copy.
     // A large one is read in pieces by several threads (the copy out of the
     // page cache is most of the work).
@@ -105,7 +113,7 @@ Status TransformTensor(const Model& model, const TensorLocation& t, Target targe
   if (e.num_elements == 0 && enc != Encoding::kFloat16) return Status::Ok();
   std::span<const float> x;
   if (raw_float) {
-    x = std::span<const float>(out->floats.data(), e.num_elements);
+    x = std::span<const float>(reinterpret_cast<const float*>(stored.data()), e.num_elements);
   } else {
     float* f = out->floats.Resize(e.num_elements);
     if (!f && e.num_elements > 0) return NoMemoryFor(e, e.num_elements * 4);

@@ -3,7 +3,9 @@
 // of a write leaves nothing behind and ends the process by that signal;
 // what a killed run left beside OUT is removed by the next run; a large
 // model's run prints what the native one prints (no progress bar when
-// stderr is not a terminal). Needs js/dist/ (cd js && npm run build).
+// stderr is not a terminal); a FIFO shard is refused, not waited on; a
+// slow reader of stdout gets every byte; a full disk under stdout is an
+// error in both builds. Needs js/dist/ (cd js && npm run build).
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,6 +14,11 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { makeTempDir, readEnv, removeDir, runSuite } from './helpers.mjs';
+
+const run = (cmd, cwd) => new Promise((resolve) => {
+  execFile('bash', ['-c', cmd], { cwd, timeout: 60000 }, (err, stdout, stderr) =>
+    resolve({ code: err ? err.code : 0, stdout, stderr }));
+});
 
 const NPX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'js', 'bin', 'tfjs-quant.js');
 
@@ -95,6 +102,33 @@ await runSuite(readEnv({ needModels: false }), ({ bin }) => {
       for (const f of fs.readdirSync(path.join(tmp, 'native', 'OUT'))) {
         assert.ok(fs.readFileSync(path.join(tmp, 'npx', 'OUT', f)).equals(fs.readFileSync(path.join(tmp, 'native', 'OUT', f))), f);
       }
+    } finally {
+      await removeDir(tmp);
+    }
+  });
+
+  test('npx: a FIFO shard, a slow stdout reader, stdout on a full disk, a name Node cannot pass', async () => {
+    const models = readEnv().models;
+    const tmp = await makeTempDir('js-npx-stdio');
+    try {
+      fs.mkdirSync(path.join(tmp, 'm'));
+      fs.copyFileSync(path.join(models, 'blazeface.json'), path.join(tmp, 'm', 'blazeface.json'));
+      await run('mkfifo m/blazeface.bin', tmp);
+      const model = path.join(models, 'blazeface.json');
+      const node = `"${process.execPath}" "${NPX}"`;
+      for (const [cmd, code] of [
+        ['quantize --quantize_uint8 m/blazeface.json out', 3],
+        [`inspect --json "${model}" | (sleep 1; cat)`, 0],  // more than a pipe holds, read late
+        [`quantize --quantize_uint8 "${model}" out2 >/dev/full`, 5],
+      ]) {
+        const native = await run(`rm -rf out out2; "${bin}" ${cmd}`, tmp);
+        const npx = await run(`rm -rf out out2; ${node} ${cmd}`, tmp);
+        assert.equal(native.code, code, `native ${cmd}: ${native.stderr}`);
+        assert.deepEqual(npx, native, cmd);
+      }
+      const bad = await run(`${node} quantize "$(printf 'x\\377')" out3`, tmp);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /argument 2 is not valid UTF-8/);
     } finally {
       await removeDir(tmp);
     }
