@@ -3,7 +3,7 @@
 # own ports download from GitHub. These are the same upstream releases as
 # Debian 12's packages (zlib 1.2.13, brotli 1.0.9), taken from Debian's
 # archive and pinned by SHA-256, so `inspect` gives the same wire sizes in
-# both builds (tests/node/js_inspect.test.mjs compares them).
+# both builds (tests/node/js_identity.test.mjs compares them).
 include(FetchContent)
 set(FETCHCONTENT_QUIET ON)
 FetchContent_Declare(tfq_zlib

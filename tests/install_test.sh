@@ -17,4 +17,7 @@ grep -q "20 bytes -> 5 bytes in 2 files" <<<"$out"
 core=$("$tmp/build/from_bytes")
 echo "$core"
 grep -q "core only: 16 bytes -> 4 bytes" <<<"$core"
+report=$("$tmp/build/report_one")
+echo "$report"
+grep -q "report: 1024 bytes stored" <<<"$report"
 echo "install test: passed"

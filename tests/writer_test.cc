@@ -513,6 +513,63 @@ TEST(WriteModel, NonFiniteTensorsAreKeptWithAWarning) {
   EXPECT_EQ(m.find("Infinity"), std::string::npos);
 }
 
+// A source whose files say nothing of being in memory: what a disk gives.
+class NotInMemory : public FileSource {
+ public:
+  explicit NotInMemory(FileSource& inner) : inner_(inner) {}
+  Result<std::unique_ptr<RandomAccessFile>> Open(std::string_view path) override {
+    TFQ_ASSIGN_OR_RETURN(auto f, inner_.Open(path));
+    struct Plain : RandomAccessFile {
+      std::unique_ptr<RandomAccessFile> f;
+      uint64_t Size() const override { return f->Size(); }
+      Status ReadAt(uint64_t o, std::span<uint8_t> d) const override { return f->ReadAt(o, d); }
+    };
+    auto p = std::make_unique<Plain>();
+    p->f = std::move(f);
+    return std::unique_ptr<RandomAccessFile>(std::move(p));
+  }
+
+ private:
+  FileSource& inner_;
+};
+
+// Raw float32 from an in-memory source is quantized in place
+// (Model::StoredInMemory); from any other source it is read into a buffer.
+// Same bytes either way: aligned and not (after a 1-byte bool), a tensor
+// across two shards, and a NaN tensor kept as stored from the source's bytes.
+TEST(WriteModel, InPlaceReadWritesWhatTheCopyingReadWrites) {
+  std::vector<float> ramp(64);
+  for (size_t i = 0; i < ramp.size(); ++i) ramp[i] = std::sin(static_cast<float>(i)) * 3.0f;
+  TestGroup g;
+  g.weights = {Float32Weight("aligned", "[64]", ramp),
+               Float32Weight("nan", "[3]", {1.0f, kNaN, 2.0f}),
+               {EntryJson("flag", "[1]", "bool"), std::string(1, '\x01')},
+               Float32Weight("misaligned", "[64]", ramp),
+               Float32Weight("across", "[64]", ramp)};
+  g.shard_size = 600;  // "across" starts in the first shard and ends in the second
+  MemoryFiles in;
+  testing::PutModel(in, {g});
+  auto in_place = Model::Open(in, "model.json");
+  TFQ_ASSERT_OK(in_place);
+  ASSERT_FALSE(in_place->StoredInMemory(in_place->tensors()[0]).empty());
+  ASSERT_FALSE(in_place->StoredInMemory(in_place->tensors()[1]).empty());
+  ASSERT_TRUE(in_place->StoredInMemory(in_place->tensors()[4]).empty()) << "spans two shards";
+  NotInMemory hidden(in);
+  auto copied = Model::Open(hidden, "model.json");
+  TFQ_ASSERT_OK(copied);
+  ASSERT_TRUE(copied->StoredInMemory(copied->tensors()[0]).empty());
+  for (Target t : {Target::kUint8, Target::kUint16, Target::kFloat16}) {
+    const std::vector<Target> plan = {t, t, Target::kKeep, t, t};
+    MemoryFiles a, b;
+    auto ra = WriteModel(*in_place, plan, WriteOptions{}, a);
+    auto rb = WriteModel(*copied, plan, WriteOptions{}, b);
+    TFQ_ASSERT_OK(ra);
+    TFQ_ASSERT_OK(rb);
+    EXPECT_EQ(ra->warnings, rb->warnings);
+    ASSERT_EQ(a.files, b.files) << static_cast<int>(t);
+  }
+}
+
 // float16 could hold NaN and Inf (the converter writes them, spec 3.4), but
 // docs/format.md documents the departure: a non-finite tensor is left as
 // stored for every target encoding, with the warning.

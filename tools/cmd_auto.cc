@@ -168,7 +168,7 @@ int Run(const AutoArgs& a) {
   if (!out_dir.ok()) return Fail(out_dir.status());
   // One inspection serves the search and, with --html, the report (which
   // also wants the sizes on the wire).
-  auto inspected = BuildInspectView(*opened, !a.html.empty());
+  auto inspected = InspectOpened(*opened, !a.html.empty());
   if (!inspected.ok()) return Fail(inspected.status());
   const std::vector<SearchTensor> tensors = SearchTensors(inspected->report);
   auto work = WorkDir::Create();

@@ -24,7 +24,7 @@ struct InspectArgs {
 int Run(const InspectArgs& a) {
   auto opened = OpenModel(a.in, a.limits);
   if (!opened.ok()) return Fail(opened.status());
-  auto built = BuildInspectView(*opened, !a.no_wire);
+  auto built = InspectOpened(*opened, !a.no_wire);
   if (!built.ok()) return Fail(built.status());
   const InspectView& view = *built;
   if (!a.html.empty()) {

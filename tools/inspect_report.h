@@ -14,7 +14,7 @@ namespace tfq::cli {
 
 // The library's report (tfjs_quant/report.h) over an opened model, with a
 // progress bar on a terminal for large models.
-Result<InspectView> BuildInspectView(const OpenedModel& in, bool wire);
+Result<InspectView> InspectOpened(const OpenedModel& in, bool wire);
 
 std::string RenderText(const InspectView& v, bool all, bool color);
 std::string RenderHtml(const InspectView& v);

@@ -4,7 +4,7 @@
 
 namespace tfq::cli {
 
-Result<InspectView> BuildInspectView(const OpenedModel& in, bool wire) {
+Result<InspectView> InspectOpened(const OpenedModel& in, bool wire) {
   ProgressBar bar("MiB");
   std::function<void(uint64_t, uint64_t)> progress;
   if (in.model->total_bytes() >= (uint64_t{64} << 20)) {

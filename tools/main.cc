@@ -35,18 +35,27 @@ int SelectKernels() {
 // std::filesystem, small allocations) throws on the main thread lands here,
 // after the destructors on the way have removed the temporary output.
 int RunCommand(const tfq::cli::Runner& run) {
+  // A report that cannot be written (stdout on a full disk, a closed pipe)
+  // is a failure, not a silent success.
+  auto stdout_failed = [](int err) {
+    return tfq::cli::Fail(tfq::IOError(std::string("cannot write to standard output: ") + std::strerror(err)));
+  };
   try {
     const int rc = run();
-    // A report that cannot be written (stdout on a full disk, a closed
-    // pipe) is a failure, not a silent success.
     if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
-      return tfq::cli::Fail(tfq::IOError(std::string("cannot write to standard output: ") + std::strerror(errno)));
+      // errno is the failed write's: the reports end with the write to
+      // stdout, and an fflush with nothing buffered leaves errno alone.
+      const int err = errno ? errno : EIO;
+      return rc != 0 ? rc : stdout_failed(err);
     }
     return rc;
-  } catch (const std::system_error& e) {  // {fmt}'s print when stdout fails
-    return tfq::cli::Fail(tfq::IOError(std::string("cannot write to standard output: ") + e.code().message()));
   } catch (const std::bad_alloc&) {
     return tfq::cli::Fail(tfq::OutOfMemory("out of memory"));
+  } catch (const std::system_error& e) {
+    // {fmt}'s print throws this when stdout fails; other system errors are
+    // unexpected.
+    if (std::ferror(stdout)) return stdout_failed(e.code().value());
+    return tfq::cli::Fail(tfq::Internal(std::string("unexpected exception: ") + e.what()));
   } catch (const std::exception& e) {
     return tfq::cli::Fail(tfq::Internal(std::string("unexpected exception: ") + e.what()));
   }

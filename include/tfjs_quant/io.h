@@ -26,8 +26,9 @@ class RandomAccessFile {
   // Reads exactly dst.size() bytes at `offset`. May be called from several
   // threads at once.
   virtual Status ReadAt(uint64_t offset, std::span<uint8_t> dst) const = 0;
-  // The whole file in memory, if it is there already (in-memory sources):
-  // valid as long as the FileSource. Empty: read it with ReadAt.
+  // The whole file, if it is in memory already (SpanFiles: the caller's
+  // bytes; MemoryFiles: its entry, until that is replaced or renamed).
+  // Empty: read it with ReadAt.
   virtual std::span<const uint8_t> InMemory() const { return {}; }
 };
 
@@ -41,6 +42,9 @@ class FileSource {
   virtual Result<std::unique_ptr<RandomAccessFile>> Open(std::string_view path) = 0;
   // How to name `path` in messages (e.g. the full path on disk), printable.
   virtual std::string Describe(std::string_view path) const { return Quoted(path); }
+  // True if its files' InMemory() gives their bytes (so a Model can use
+  // them in place without opening a file on disk to find out).
+  virtual bool HoldsBytesInMemory() const { return false; }
 };
 
 class FileSink {
@@ -67,6 +71,7 @@ class SpanFiles : public FileSource {
     Add(std::move(name), std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
   }
   Result<std::unique_ptr<RandomAccessFile>> Open(std::string_view path) override;
+  bool HoldsBytesInMemory() const override { return true; }
 
  private:
   std::map<std::string, std::span<const uint8_t>, std::less<>> files_;
@@ -79,6 +84,7 @@ class MemoryFiles : public FileSource, public FileSink {
 
   void Put(std::string name, std::string_view bytes);
   Result<std::unique_ptr<RandomAccessFile>> Open(std::string_view path) override;
+  bool HoldsBytesInMemory() const override { return true; }
   Status WriteFile(std::string_view name, std::span<const uint8_t> data) override;
   Status Rename(std::string_view from, std::string_view to) override;
 };

@@ -55,8 +55,9 @@ class Model {
   // a float buffer, so raw float32 data needs no second copy).
   Status ReadStored(const TensorLocation& t, std::span<uint8_t> out) const;
   // A weight's stored bytes in place, when they lie in one shard that its
-  // FileSource holds in memory (SpanFiles, MemoryFiles): valid as long as
-  // the source. Empty otherwise (or for an empty weight): use ReadStored.
+  // FileSource holds in memory (SpanFiles, MemoryFiles), valid as that
+  // file's InMemory(). Empty otherwise (or for an empty weight): use
+  // ReadStored.
   std::span<const uint8_t> StoredInMemory(const TensorLocation& t) const;
   // Part of a weight's stored bytes, from `offset` within them (so several
   // threads can read one large weight at once).
@@ -80,6 +81,8 @@ class Model {
     uint64_t size = 0;
   };
   Status ReadGroup(size_t group, uint64_t offset, std::span<uint8_t> dst) const;
+  // The shard of `group` that holds byte `offset` (end() if none).
+  std::vector<Shard>::const_iterator ShardAt(size_t group, uint64_t offset) const;
   Status OpenShards(size_t group);
   Status LayOutGroup(size_t group);
   Result<uint64_t> StringBytes(size_t group, uint64_t offset, const WeightEntry& e) const;

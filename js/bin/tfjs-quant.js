@@ -9,12 +9,14 @@
 // temporary paths it makes (tools/node_cleanup.cc) on a channel of their
 // own; on SIGINT, SIGTERM or SIGHUP this thread stops it, reads what is
 // still queued, removes those paths, and dies of the same signal, as the
-// native tool does.
+// native tool does. A worker that dies of an error is cleaned up after too.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { MessageChannel, Worker, isMainThread, receiveMessageOnPort, workerData } from 'node:worker_threads';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+// What emscripten puts in a program's environment unless told otherwise.
+const EMSCRIPTEN_ENV = ['USER', 'LOGNAME', 'PATH', 'PWD', 'HOME', 'LANG', '_'];
 
 // The CLI writes stdout and stderr with fs.writeSync. When the main
 // thread's stdout is a pipe, Node has made it non-blocking, and a full pipe
@@ -46,7 +48,7 @@ function runCli({ args, port }) {
     // Node's environment, not emscripten's made-up one (NO_COLOR, TERM,
     // TFJS_QUANT_KERNELS).
     preRun: [(m) => {
-      for (const k of Object.keys(m.ENV)) m.ENV[k] = undefined;
+      for (const k of EMSCRIPTEN_ENV) m.ENV[k] = undefined;
       Object.assign(m.ENV, process.env);
     }],
     onTrack: (path, removeTree) => port.postMessage(['track', path, removeTree]),
@@ -72,9 +74,20 @@ function supervise(args) {
   const { port1, port2 } = new MessageChannel();
   port1.on('message', apply);
   const worker = new Worker(new URL(import.meta.url), { workerData: { args, port: port2 }, transferList: [port2] });
-  const onSignal = async (signal) => {
-    await worker.terminate();
+  let stoppedBy = null;
+  const onSignal = (signal) => {
+    if (stoppedBy) return;  // one cleanup, whatever else comes meanwhile
+    stoppedBy = signal;
+    worker.terminate();
+  };
+  for (const s of SIGNALS) process.on(s, onSignal);
+  worker.on('error', (e) => process.stderr.write(`tfjs-quant: error: ${e?.message ?? e}\n`));
+  worker.on('exit', (code) => {
+    // What the worker reported before it ended, even if not yet delivered.
     for (let m = receiveMessageOnPort(port1); m; m = receiveMessageOnPort(port1)) apply(m.message);
+    port1.close();
+    // A run that ended by itself has untracked everything it made; one
+    // stopped by a signal, or killed by an error, has not.
     for (const [path, removeTree] of tracked) {
       if (removeTree) fs.rmSync(path, { recursive: true, force: true });
     }
@@ -84,13 +97,8 @@ function supervise(args) {
       try { fs.rmdirSync(p); } catch { /* not empty, or gone */ }
     }
     for (const s of SIGNALS) process.removeAllListeners(s);
-    process.kill(process.pid, signal);
-  };
-  for (const s of SIGNALS) process.on(s, onSignal);
-  worker.on('exit', (code) => {
-    for (const s of SIGNALS) process.removeListener(s, onSignal);
-    port1.close();
-    process.exitCode = code;
+    if (stoppedBy) process.kill(process.pid, stoppedBy);
+    else process.exitCode = code;
   });
 }
 

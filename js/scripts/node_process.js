@@ -20,7 +20,7 @@ mergeInto(LibraryManager.library, {
     return process.pid;
   },
   tfq_user_id: function() {
-    return process.geteuid();
+    return process.geteuid ? process.geteuid() : 0;  // not on Windows
   },
   tfq_process_gone: function(pid) {
     try {

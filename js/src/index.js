@@ -47,6 +47,7 @@ function request(command, options) {
   const req = { command };
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;
+    if (key === 'command') throw invalid('options: "command" is not an option (call the function for it)');
     checkJsonValue(value, `options.${key}`);
     req[key] = value;
   }

@@ -299,8 +299,9 @@ Result<std::unique_ptr<RandomAccessFile>> DiskSource::Open(std::string_view rel)
       return UnsafePath(shown + " is a link to " + Shown(real) + ", outside the model's folder " + Shown(real_root_));
     }
 #ifdef __EMSCRIPTEN__
-    // Node's open has no O_NONBLOCK: a FIFO would wait for a writer, so what
-    // is not a regular file is refused before it is opened.
+    // Under Node (the npx CLI) emscripten's file system drops O_NONBLOCK: a
+    // FIFO would wait for a writer, so what is not a regular file is refused
+    // before it is opened (a FIFO swapped in between would still block).
     struct stat before;
     if (::stat(real.c_str(), &before) == 0 && !S_ISREG(before.st_mode)) {
       return UnsafePath(shown + " is " + KindOf(before.st_mode) + ", not a regular file");

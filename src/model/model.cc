@@ -139,11 +139,16 @@ Status Model::LayOutGroup(size_t g) {
   return Status::Ok();
 }
 
-Status Model::ReadGroup(size_t group, uint64_t offset, std::span<uint8_t> dst) const {
+std::vector<Model::Shard>::const_iterator Model::ShardAt(size_t group, uint64_t offset) const {
   const GroupData& gd = groups_[group];
   // First shard whose end lies past offset.
-  auto it = std::upper_bound(gd.shards.begin(), gd.shards.end(), offset,
-                             [](uint64_t off, const Shard& s) { return off < s.start + s.size; });
+  return std::upper_bound(gd.shards.begin(), gd.shards.end(), offset,
+                          [](uint64_t off, const Shard& s) { return off < s.start + s.size; });
+}
+
+Status Model::ReadGroup(size_t group, uint64_t offset, std::span<uint8_t> dst) const {
+  const GroupData& gd = groups_[group];
+  auto it = ShardAt(group, offset);
   size_t done = 0;
   while (done < dst.size()) {
     if (it == gd.shards.end()) return Internal("read past the end of group " + std::to_string(group));
@@ -173,10 +178,9 @@ Status Model::ReadStored(const TensorLocation& t, std::span<uint8_t> out) const 
 }
 
 std::span<const uint8_t> Model::StoredInMemory(const TensorLocation& t) const {
-  const GroupData& gd = groups_[t.group];
-  auto it = std::upper_bound(gd.shards.begin(), gd.shards.end(), t.offset,
-                             [](uint64_t off, const Shard& s) { return off < s.start + s.size; });
-  if (t.byte_size == 0 || it == gd.shards.end() || t.offset + t.byte_size > it->start + it->size) return {};
+  if (!source_->HoldsBytesInMemory() || t.byte_size == 0) return {};
+  auto it = ShardAt(t.group, t.offset);
+  if (it == groups_[t.group].shards.end() || t.offset + t.byte_size > it->start + it->size) return {};
   auto f = source_->Open(it->path);
   if (!f.ok()) return {};
   const std::span<const uint8_t> all = (*f)->InMemory();

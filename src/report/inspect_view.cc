@@ -13,7 +13,7 @@ Result<InspectView> BuildInspectView(const Model& model, std::string shown, bool
                                      std::function<void(uint64_t done, uint64_t total)> progress) {
   std::array<WireSize, kNumVariants> sizes;
   for (const WireSize& w : sizes)
-    if (wire && !w.ok()) return OutOfMemory("cannot start the gzip and brotli encoders (inspect --no-wire skips them)");
+    if (wire && !w.ok()) return OutOfMemory("cannot start the gzip and brotli encoders (a report without the wire sizes needs neither)");
   InspectOptions options;
   if (wire) {
     options.on_bytes = [&sizes](int variant, std::span<const uint8_t> bytes) {

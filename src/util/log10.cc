@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT AND LicenseRef-SunPro
 // tfq::Log10: musl's log10 (src/math/log10.c of musl 1.2.2 as shipped with
 // emscripten 3.1.6; musl is MIT-licensed, Copyright (c) 2005-2020 Rich Felker,
-// et al.), which is FreeBSD msun's e_log10.c, renamed and with double_t as
-// double. Why: util/log10.h.
+// et al.), which is FreeBSD msun's e_log10.c, renamed, with double_t as double
+// and BitCast for its union (type punning through a union is undefined in
+// C++). Why: util/log10.h.
 /* origin: FreeBSD /usr/src/lib/msun/src/e_log10.c */
 /*
  * ====================================================
@@ -24,6 +25,7 @@
 
 #include <cstdint>
 
+#include "util/bits.h"
 #include "util/log10.h"
 
 namespace tfq {
@@ -45,34 +47,34 @@ Lg7 = 1.479819860511658591e-01;  /* 3FC2F112 DF3E5244 */
 
 double Log10(double x)
 {
-	union {double f; uint64_t i;} u = {x};
+	uint64_t ui = BitCast<uint64_t>(x);
 	double hfsq,f,s,z,R,w,t1,t2,dk,y,hi,lo,val_hi,val_lo;
 	uint32_t hx;
 	int k;
 
-	hx = u.i>>32;
+	hx = ui>>32;
 	k = 0;
 	if (hx < 0x00100000 || hx>>31) {
-		if (u.i<<1 == 0)
+		if (ui<<1 == 0)
 			return -1/(x*x);  /* log(+-0)=-inf */
 		if (hx>>31)
 			return (x-x)/0.0; /* log(-#) = NaN */
 		/* subnormal number, scale x up */
 		k -= 54;
 		x *= 0x1p54;
-		u.f = x;
-		hx = u.i>>32;
+		ui = BitCast<uint64_t>(x);
+		hx = ui>>32;
 	} else if (hx >= 0x7ff00000) {
 		return x;
-	} else if (hx == 0x3ff00000 && u.i<<32 == 0)
+	} else if (hx == 0x3ff00000 && ui<<32 == 0)
 		return 0;
 
 	/* reduce x into [sqrt(2)/2, sqrt(2)] */
 	hx += 0x3ff00000 - 0x3fe6a09e;
 	k += (int)(hx>>20) - 0x3ff;
 	hx = (hx&0x000fffff) + 0x3fe6a09e;
-	u.i = (uint64_t)hx<<32 | (u.i&0xffffffff);
-	x = u.f;
+	ui = (uint64_t)hx<<32 | (ui&0xffffffff);
+	x = BitCast<double>(ui);
 
 	f = x - 1.0;
 	hfsq = 0.5*f*f;
@@ -86,9 +88,7 @@ double Log10(double x)
 	/* See log2.c for details. */
 	/* hi+lo = f - hfsq + s*(hfsq+R) ~ log(1+f) */
 	hi = f - hfsq;
-	u.f = hi;
-	u.i &= (uint64_t)-1<<32;
-	hi = u.f;
+	hi = BitCast<double>(BitCast<uint64_t>(hi) & ((uint64_t)-1<<32));
 	lo = f - hi - hfsq + s*(hfsq+R);
 
 	/* val_hi+val_lo ~ log10(1+f) + k*log10(2) */

@@ -16,7 +16,10 @@
 namespace tfq {
 
 struct Transformed {
-  std::span<const uint8_t> bytes;             // the tensor's new bytes (in one of the buffers below)
+  // The tensor's new bytes: in one of the buffers below, or, for raw
+  // float32 kept as stored from an in-memory source, the source's own bytes
+  // (Model::StoredInMemory). Valid until the next call.
+  std::span<const uint8_t> bytes;
   bool changed = false;                       // false: bytes and manifest entry unchanged
   std::optional<Quantization> quantization;   // the new encoding when changed
   size_t nan_count = 0, inf_count = 0;        // non-finite values that blocked quantizing

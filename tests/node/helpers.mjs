@@ -92,6 +92,18 @@ export function runCli(bin, args) {
   });
 }
 
+/** The npm package's npx CLI (js/bin/tfjs-quant.js); runCli runs it with Node. */
+export const NPX_CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'js', 'bin',
+                                    'tfjs-quant.js');
+
+/** Runs `file args` in `cwd`; resolves {code, stdout, stderr} whatever the exit code. */
+export function execCapture(file, args, cwd) {
+  return new Promise((resolve) => {
+    execFile(file, args, { cwd, maxBuffer: 64 << 20, timeout: 120000 },
+             (err, stdout, stderr) => resolve({ code: err ? err.code : 0, stdout, stderr }));
+  });
+}
+
 /** Names of weights the CLI reported as "not quantized to X, kept as stored". */
 export function keptWeights(stderr) {
   const kept = new Map();

@@ -137,6 +137,7 @@ await runSuite(readEnv({ needModels: false }), ({ bin }) => {
       ]));
       const cli = await runCli(bin, ['diff', original, otherDir]).then(() => null, (e) => e.message);
       assert.ok(cli.includes(`tfjs-quant: error: ${err.message}\n`), `${err.message}\nnot in\n${cli}`);
+      await assert.rejects(tq.inspect(artifacts, { command: 'dequantize' }), { code: 'INVALID_ARGUMENT' });
       await assert.rejects(tq.inspect(artifacts, { wire: 'yes' }),
                            { code: 'INVALID_ARGUMENT', message: 'option wire: expected true or false, found the string "yes"' });
     } finally {

@@ -11,11 +11,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 import * as tq from '../../js/src/index.js';
-import { fileURLToPath } from 'node:url';
-
-import { makeTempDir, modelFiles, readEnv, removeDir, runCli, runSuite } from './helpers.mjs';
-
-const NPX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'js', 'bin', 'tfjs-quant.js');
+import { NPX_CLI as NPX, makeTempDir, modelFiles, readEnv, removeDir, runCli, runSuite } from './helpers.mjs';
 
 /** Every file of a CLI output folder, by name. */
 function folderFiles(dir) {

@@ -7,20 +7,14 @@
 // slow reader of stdout gets every byte; a full disk under stdout is an
 // error in both builds. Needs js/dist/ (cd js && npm run build).
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
-import { makeTempDir, readEnv, removeDir, runSuite } from './helpers.mjs';
+import { NPX_CLI as NPX, execCapture as exec, makeTempDir, readEnv, removeDir, runSuite } from './helpers.mjs';
 
-const run = (cmd, cwd) => new Promise((resolve) => {
-  execFile('bash', ['-c', cmd], { cwd, timeout: 60000 }, (err, stdout, stderr) =>
-    resolve({ code: err ? err.code : 0, stdout, stderr }));
-});
-
-const NPX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'js', 'bin', 'tfjs-quant.js');
+const run = (cmd, cwd) => exec('bash', ['-c', cmd], cwd);
 
 /** A float32 graph-less model of `tensors` x 16 MiB in 4 MiB shards: above the 64 MiB progress-bar threshold. */
 function writeBigModel(dir, tensors) {
@@ -40,18 +34,12 @@ function writeBigModel(dir, tensors) {
   fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ format: 'graph-model', weightsManifest: groups }));
 }
 
-function exec(file, args, cwd) {
-  return new Promise((resolve) => {
-    execFile(file, args, { cwd }, (err, stdout, stderr) => resolve({ code: err ? err.code : 0, stdout, stderr }));
-  });
-}
-
 /** Every path under `dir`, relative. */
 function tree(dir) {
   return fs.readdirSync(dir, { recursive: true }).sort();
 }
 
-await runSuite(readEnv({ needModels: false }), ({ bin }) => {
+await runSuite(readEnv(), ({ bin, models }) => {
   test('npx: SIGTERM or SIGINT mid-write leaves nothing and ends the process by the signal', async () => {
     const tmp = await makeTempDir('js-npx-signal');
     try {
@@ -64,12 +52,13 @@ await runSuite(readEnv({ needModels: false }), ({ bin }) => {
         const ended = new Promise((resolve) => child.on('exit', (code, sig) => resolve({ code, sig })));
         // Once the temporary folder beside OUT holds a shard, the write is under way.
         const parent = path.join(work, 'made', 'for');
-        for (let i = 0; i < 2000; ++i) {
+        let writing = false;
+        for (let i = 0; i < 2000 && !writing; ++i) {
           const temp = fs.existsSync(parent) ? fs.readdirSync(parent).find((f) => f.startsWith('.OUT.tfjs-quant-')) : null;
-          if (temp && fs.readdirSync(path.join(parent, temp)).length > 0) break;
-          await new Promise((r) => setTimeout(r, 5));
+          writing = Boolean(temp) && fs.readdirSync(path.join(parent, temp)).length > 0;
+          if (!writing) await new Promise((r) => setTimeout(r, 5));
         }
-        assert.ok(fs.existsSync(parent), 'the run started writing');
+        assert.ok(writing, 'a shard was written before the signal');
         child.kill(signal);
         const { code, sig } = await ended;
         assert.deepEqual({ code, sig }, { code: null, sig: signal }, `ended by ${signal}`);
@@ -80,7 +69,7 @@ await runSuite(readEnv({ needModels: false }), ({ bin }) => {
     }
   });
 
-  test('npx: a dead run\'s leftovers beside OUT are removed; a large model prints what the native tool prints',
+  test('npx: a dead run\'s leftovers beside OUT are removed, a live one\'s kept; a large model prints what the native tool prints',
        async () => {
     const tmp = await makeTempDir('js-npx-leftover');
     try {
@@ -94,9 +83,12 @@ await runSuite(readEnv({ needModels: false }), ({ bin }) => {
         const dead = path.join(work, '.OUT.tfjs-quant-999999999-0');
         fs.mkdirSync(dead);
         fs.writeFileSync(path.join(dead, 'model.json'), '{}');
+        // A run still going (this test's own process) keeps its folder.
+        fs.mkdirSync(path.join(work, `.OUT.tfjs-quant-${process.pid}-0`));
         runs[label] = await exec(file, [...args, 'quantize', '--quantize_float16', model, 'OUT'], work);
         assert.equal(runs[label].code, 0, runs[label].stderr);
-        assert.deepEqual(fs.readdirSync(work), ['OUT'], `${label}: the leftover is gone`);
+        assert.deepEqual(fs.readdirSync(work).sort(), [`.OUT.tfjs-quant-${process.pid}-0`, 'OUT'],
+                         `${label}: the dead run's leftover is gone, the live one's kept`);
       }
       assert.deepEqual(runs.npx, runs.native);
       for (const f of fs.readdirSync(path.join(tmp, 'native', 'OUT'))) {
@@ -108,7 +100,6 @@ await runSuite(readEnv({ needModels: false }), ({ bin }) => {
   });
 
   test('npx: a FIFO shard, a slow stdout reader, stdout on a full disk, a name Node cannot pass', async () => {
-    const models = readEnv().models;
     const tmp = await makeTempDir('js-npx-stdio');
     try {
       fs.mkdirSync(path.join(tmp, 'm'));

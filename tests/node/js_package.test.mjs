@@ -11,16 +11,9 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import { makeTempDir, readEnv, removeDir, runCli, runSuite } from './helpers.mjs';
+import { execCapture as exec, makeTempDir, readEnv, removeDir, runCli, runSuite } from './helpers.mjs';
 
 const run = promisify(execFile);
-
-/** Runs a command in `cwd`; resolves {code, stdout, stderr} whatever its exit code. */
-function exec(file, args, cwd) {
-  return new Promise((resolve) => {
-    execFile(file, args, { cwd }, (err, stdout, stderr) => resolve({ code: err ? err.code : 0, stdout, stderr }));
-  });
-}
 const JS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'js');
 
 await runSuite(readEnv(), ({ bin, models }) => {
@@ -30,9 +23,9 @@ await runSuite(readEnv(), ({ bin, models }) => {
       const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: JS });
       const [packed] = JSON.parse(stdout);
       const shipped = packed.files.map((f) => f.path).sort();
-      assert.deepEqual(shipped, ['bin/tfjs-quant.js', 'dist/tfjs_quant.wasm', 'dist/tfjs_quant.wasm.js',
-                                 'dist/tfjs_quant_cli.cjs', 'dist/tfjs_quant_cli.wasm', 'package.json',
-                                 'src/index.d.ts', 'src/index.js', 'src/module.js']);
+      assert.deepEqual(shipped, ['THIRD_PARTY_NOTICES.md', 'bin/tfjs-quant.js', 'dist/tfjs_quant.wasm',
+                                 'dist/tfjs_quant.wasm.js', 'dist/tfjs_quant_cli.cjs', 'dist/tfjs_quant_cli.wasm',
+                                 'package.json', 'src/index.d.ts', 'src/index.js', 'src/module.js']);
       const pkg = JSON.parse(fs.readFileSync(path.join(JS, 'package.json'), 'utf8'));
       assert.equal(pkg.dependencies, undefined, 'no runtime dependencies');
       for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) {
