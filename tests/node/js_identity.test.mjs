@@ -55,17 +55,18 @@ async function compareWithCli(bin, folder, jsonName) {
     await runCli(NPX, ['dequantize', uint8, `${out}-npx`]);
     assertSameFiles(folderFiles(`${out}-npx`), folderFiles(out), `${jsonName} dequantize (npx)`);
 
-    // gzip and brotli take most of inspect's time: their sizes are compared
-    // on the models under 4 MiB (26 of human-models' 41, and face-api's).
+    // The whole report, wire sizes included, from npx on every model; the
+    // API's (the same module code) with them on the models under 4 MiB (26
+    // of human-models' 41, and face-api's), where gzip and brotli are quick.
+    const { stdout: native } = await runCli(bin, ['inspect', '--json', model]);
+    const { stdout: npx } = await runCli(NPX, ['inspect', '--json', model]);
+    assert.equal(npx, native, `${jsonName}: npx inspect --json`);
     let bytes = 0;
     for (const [name, b] of files) if (name !== jsonName) bytes += b.length;
     const wire = bytes < WIRE_BELOW;
-    const args = ['inspect', '--json', ...(wire ? [] : ['--no-wire']), model];
-    const { stdout: native } = await runCli(bin, args);
-    const { stdout: npx } = await runCli(NPX, args);
-    assert.equal(npx, native, `${jsonName}: npx ${args.join(' ')}`);
+    const expected = wire ? native : (await runCli(bin, ['inspect', '--json', '--no-wire', model])).stdout;
     // The API shows the model by its JSON's name, not a path.
-    assert.deepEqual(await tq.inspect(files, { wire }), { ...JSON.parse(native), model: jsonName },
+    assert.deepEqual(await tq.inspect(files, { wire }), { ...JSON.parse(expected), model: jsonName },
                      `${jsonName}: inspect()`);
   } finally {
     await removeDir(tmp);
