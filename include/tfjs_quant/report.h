@@ -2,7 +2,7 @@
 // The inspect report as `tfjs-quant inspect` and the JavaScript package give
 // it: the core's per-tensor statistics (tfjs_quant/inspect.h) plus each
 // variant's size on the wire (gzip, brotli) and the JSON form (schema in
-// docs/inspect.md). Target tfjs_quant::report: the core plus zlib and
+// docs/inspect.md); and diff's JSON. Target tfjs_quant::report: the core plus zlib and
 // brotli; no file system, threads or exceptions.
 #pragma once
 
@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "tfjs_quant/diff.h"
 #include "tfjs_quant/inspect.h"
 #include "tfjs_quant/model.h"
 #include "tfjs_quant/status.h"
@@ -43,6 +44,12 @@ std::vector<size_t> RiskOrder(const InspectReport& r);
 
 // `tfjs-quant inspect --json`, newline-terminated.
 std::string RenderInspectJson(const InspectView& v);
+
+// A diff as the JavaScript package's diff() returns it: {"tensors": [{name,
+// dtype, a, b, bytesOnly, differs, maxAbsError, rmse, sqnrDb, cosine}],
+// "differ": N}, camelCase as JavaScript names things; non-finite figures
+// are null.
+std::string RenderDiffJson(const DiffReport& r);
 
 // The compression settings of the wire sizes, for reports and docs.
 inline constexpr int kGzipLevel = 6;         // gzip's and nginx-style default

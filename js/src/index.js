@@ -117,36 +117,36 @@ function artifactsToFiles(a) {
 
 // The written weights back into a copy of the artifacts: every group's
 // entries in order, the shards of every group as one ArrayBuffer.
+// Every group's shards in manifest order as one ArrayBuffer (tfjs's weightData).
+function weightDataOf(manifest, files) {
+  return concat(manifest.flatMap((g) => g.paths.map((p) => files.get(p)))).buffer;
+}
+
 function withWrittenWeights(artifacts, files, jsonName) {
   const groups = JSON.parse(decoder.decode(files.get(jsonName)));
   const manifest = Array.isArray(groups) ? groups : groups.weightsManifest;
-  return {
-    ...artifacts,
-    weightSpecs: manifest.flatMap((g) => g.weights),
-    weightData: concat(manifest.flatMap((g) => g.paths.map((p) => files.get(p)))).buffer,
-  };
+  return { ...artifacts, weightSpecs: manifest.flatMap((g) => g.weights), weightData: weightDataOf(manifest, files) };
 }
 
 // The files a request reads: ModelArtifacts as a model.json holding their
 // manifest (req[jsonMember] names it), or a files object as it is.
+// `artifacts` says which.
 function inputFiles(input, req, jsonMember) {
   if (input === null || typeof input !== 'object') {
     throw invalid(`expected ModelArtifacts or a Map of file name -> bytes, found ${describe(input)}`);
   }
   if (!(input instanceof Map) && isArtifacts(input)) {
     req[jsonMember] = 'model.json';
-    return artifactsToFiles(input);
+    return { files: artifactsToFiles(input), artifacts: true };
   }
-  return toFiles(input);
+  return { files: toFiles(input), artifacts: false };
 }
 
 async function write(command, input, options) {
   const req = request(command, options);
-  const files = inputFiles(input, req, 'json');
+  const { files, artifacts } = inputFiles(input, req, 'json');
   const out = await run(req, files);
-  if (!(input instanceof Map) && isArtifacts(input)) {
-    return withWrittenWeights(input, out.files, 'model.json');
-  }
+  if (artifacts) return withWrittenWeights(input, out.files, 'model.json');
   return { files: out.files, report: out.report };
 }
 
@@ -173,7 +173,7 @@ export function dequantize(input, options = {}) {
  */
 export async function inspect(input, options = {}) {
   const req = request('inspect', options);
-  return (await run(req, inputFiles(input, req, 'json'))).report;
+  return (await run(req, inputFiles(input, req, 'json').files)).report;
 }
 
 /**
@@ -186,7 +186,7 @@ export async function diff(a, b, options = {}) {
   const req = request('diff', options);
   const files = new Map();
   for (const [side, input] of [['a', a], ['b', b]]) {
-    for (const [name, bytes] of inputFiles(input, req, side)) files.set(`${side}/${name}`, bytes);
+    for (const [name, bytes] of inputFiles(input, req, side).files) files.set(`${side}/${name}`, bytes);
   }
   return (await run(req, files)).report;
 }
@@ -271,8 +271,7 @@ export async function quantizeTensors(tensors, options = {}) {
   const out = await run(req, new Map([[MANIFEST, encoder.encode(JSON.stringify(input))],
                                       ['weights.bin', concat(parts)]]));
   const manifest = JSON.parse(decoder.decode(out.files.get(MANIFEST)));
-  const weightData = concat(manifest.flatMap((g) => g.paths.map((p) => out.files.get(p)))).buffer;
-  return { manifest, files: out.files, weightData, report: out.report };
+  return { manifest, files: out.files, weightData: weightDataOf(manifest, out.files), report: out.report };
 }
 
 /**

@@ -18,7 +18,6 @@
 //   {"command": "diff", "a": "model.json", "b": ..., "limits": ...} over files
 //     named "a/..." and "b/..." -> {"tensors": [...], "differ": N}
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <malloc.h>
@@ -257,10 +256,6 @@ Status InspectCommand(const Json& request, const Files& in, Output* out) {
   return Status::Ok();
 }
 
-// JSON has no infinity or NaN: an exact match (infinite SQNR) and what a
-// NaN weight makes NaN are null.
-Json Finite(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
-
 // diff: model A from the files under "a/", B from those under "b/".
 Status DiffCommand(const Json& request, const Files& in, Output* out) {
   TFQ_RETURN_IF_ERROR(CheckMembers(request, "diff", {"command", "a", "b", "limits"}));
@@ -274,23 +269,7 @@ Status DiffCommand(const Json& request, const Files& in, Output* out) {
   TFQ_ASSIGN_OR_RETURN(Model a, Model::Open(source_a, name_a, limits));
   TFQ_ASSIGN_OR_RETURN(Model b, Model::Open(source_b, name_b, limits));
   TFQ_ASSIGN_OR_RETURN(DiffReport report, Diff(a, b));
-  Json tensors = Json::array();
-  for (const TensorDiff& d : report.tensors) {
-    tensors.push_back({{"name", d.name},
-                       {"dtype", std::string(DTypeName(d.dtype))},
-                       {"a", std::string(EncodingName(d.a))},
-                       {"b", std::string(EncodingName(d.b))},
-                       {"bytesOnly", d.bytes_only},
-                       {"differs", d.differs},
-                       {"maxAbsError", Finite(d.max_abs)},
-                       {"rmse", Finite(d.rmse)},
-                       {"sqnrDb", Finite(d.sqnr_db)},
-                       {"cosine", Finite(d.cosine)}});
-  }
-  Json j = Json::object();
-  j["tensors"] = std::move(tensors);
-  j["differ"] = report.differ;
-  out->text = json::DumpPython(j);
+  out->text = RenderDiffJson(report);
   return Status::Ok();
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// inspect --json: the same data as the table; schema in docs/inspect.md.
+// The report library's JSON: inspect --json (the same data as the table;
+// schema in docs/inspect.md) and the JavaScript package's diff().
 #include <cmath>
 
 #include "json/nlohmann.h"
@@ -9,7 +10,8 @@ namespace tfq {
 namespace {
 using Json = nlohmann::ordered_json;
 
-// JSON has no infinity: an exact decode (infinite SQNR) is null.
+// JSON has no infinity or NaN: an exact decode (infinite SQNR), and what a
+// NaN weight makes NaN, are null.
 Json Num(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
 
 Json Estimate(const ErrorEstimate& e) {
@@ -70,6 +72,26 @@ std::string RenderInspectJson(const InspectView& v) {
   }
   root["tensors"] = tensors;
   return root.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+}
+
+std::string RenderDiffJson(const DiffReport& r) {
+  Json tensors = Json::array();
+  for (const TensorDiff& d : r.tensors) {
+    tensors.push_back({{"name", d.name},
+                       {"dtype", std::string(DTypeName(d.dtype))},
+                       {"a", std::string(EncodingName(d.a))},
+                       {"b", std::string(EncodingName(d.b))},
+                       {"bytesOnly", d.bytes_only},
+                       {"differs", d.differs},
+                       {"maxAbsError", Num(d.max_abs)},
+                       {"rmse", Num(d.rmse)},
+                       {"sqnrDb", Num(d.sqnr_db)},
+                       {"cosine", Num(d.cosine)}});
+  }
+  Json root = Json::object();
+  root["tensors"] = std::move(tensors);
+  root["differ"] = r.differ;
+  return root.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 }  // namespace tfq
