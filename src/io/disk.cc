@@ -134,7 +134,6 @@ std::string TempName(const std::string& name) {
   return TempPrefix(name) + std::to_string(ProcessId()) + "-" + std::to_string(counter++);
 }
 
-
 bool AllDigits(std::string_view s) {
   return !s.empty() && s.size() <= 12 && s.find_first_not_of("0123456789") == std::string_view::npos;
 }
