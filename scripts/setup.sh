@@ -7,16 +7,18 @@ cd "$(dirname "$0")/.."
 # Debian packages: compiler and CMake; nlohmann-json (JSON), CLI11 (command
 # line), fmt (output formatting), GoogleTest (unit tests); Node.js and npm for
 # the TensorFlow.js compatibility suite and to fetch the test models.
-# zlib and brotli measure sizes on the wire (inspect); Chromium renders the
+# zlib and brotli measure sizes on the wire (inspect); libhdf5 reads Keras
+# weights (pack); Chromium renders the
 # HTML report in its test. Google Benchmark (kernel micro-benchmarks), numpy
 # and GNU time serve bench/perf.sh (the comparison with numpy and cp -r).
 # util-linux's prlimit and setpriv (part of Debian) run the tool under a
 # file-size or address-space limit, or as another user, in the CLI tests.
 pkgs=(g++ cmake make pkg-config ca-certificates nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev
-      zlib1g-dev libbrotli-dev libbenchmark-dev python3-numpy time)
+      zlib1g-dev libbrotli-dev libhdf5-dev libbenchmark-dev python3-numpy time)
 [ "${TFJS_QUANT_NO_BROWSER:-}" = 1 ] || pkgs+=(chromium)
-# clang and its compiler-rt build the libFuzzer targets (scripts/test.sh).
-[ "${TFJS_QUANT_TEST_TOOLS:-}" = 1 ] && pkgs+=(clang libclang-rt-14-dev)
+# clang and its compiler-rt build the libFuzzer targets (scripts/test.sh);
+# PyTorch, h5py and onnx write the files the pack tests read.
+[ "${TFJS_QUANT_TEST_TOOLS:-}" = 1 ] && pkgs+=(clang libclang-rt-14-dev python3-torch python3-h5py python3-onnx)
 # emscripten builds the WebAssembly core of the npm package (js/): for the
 # tests, or with TFJS_QUANT_WASM=1.
 wasm=0
