@@ -42,7 +42,7 @@ void Warn(const std::string& message);
 
 struct OpenedModel {
   ModelLocation where;
-  std::unique_ptr<DiskSource> source;
+  std::unique_ptr<FileSource> source;
   std::unique_ptr<Model> model;
   InputPaths inputs;  // what no output may touch
   std::string shown;  // the model JSON's path, printable

@@ -24,6 +24,8 @@ Runner SetupDequantize(CLI::App& sub);
 Runner SetupInspect(CLI::App& sub);
 Runner SetupDiff(CLI::App& sub);
 Runner SetupAuto(CLI::App& sub);
+Runner SetupPack(CLI::App& sub);
+Runner SetupExport(CLI::App& sub);
 
 // Options every subcommand spells the same way.
 inline constexpr const char* kModelHelp =
@@ -60,6 +62,10 @@ inline constexpr Command kCommands[] = {
     {"dequantize", "Decode every quantized weight back to float32 exactly as tfjs does", SetupDequantize},
     {"inspect", "Per-tensor statistics, predicted quantization error and risk, sizes on the wire", SetupInspect},
     {"diff", "Compare two models with the same weights, tensor by tensor", SetupDiff},
+    {"pack", "Turn PyTorch, safetensors, numpy, Keras and ONNX weights into tfjs weights (renamed, transposed, "
+             "quantized)",
+     SetupPack},
+    {"export", "Write every weight as tfjs decodes it to a .safetensors or .npz file", SetupExport},
 #ifndef TFJS_QUANT_NODE_CLI  // auto runs evaluator processes: the native tool only
     {"auto", "Find the smallest per-tensor mix of uint8/16-bit/float32 within an accuracy budget, measured in TensorFlow.js",
      SetupAuto},

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -123,5 +124,10 @@ class OutputDir : public FileSink {
 // never half a file, and no temporary file left on failure. Refuses a
 // `path` that is a folder or is one of `inputs.files`.
 Status WriteFileAtomically(const std::filesystem::path& path, std::string_view bytes, const InputPaths& inputs);
+// Same, for a file made in pieces: `produce` calls its writer with each
+// piece in order; its failure leaves nothing behind either.
+using ByteWriter = std::function<Status(std::span<const uint8_t>)>;
+Status WriteFileAtomically(const std::filesystem::path& path, const std::function<Status(const ByteWriter&)>& produce,
+                           const InputPaths& inputs);
 
 }  // namespace tfq

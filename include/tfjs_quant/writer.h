@@ -22,6 +22,9 @@ namespace tfq {
 struct WriteOptions {
   // Bytes per shard file; the converter's --weight_shard_size_bytes. Must be > 0.
   uint64_t shard_size_bytes = 4194304;
+  // Shard file names: empty for the converter's group<G>-shard<S>of<N>.bin,
+  // else face-api.js style <stem>-shard<S>. A plain file name.
+  std::string shard_stem;
   // float64 (numpy >= 2, default) or numpy-1 float32 arithmetic (spec 3.3).
   Arithmetic arithmetic = Arithmetic::kFloat64;
   // Runs a large tensor's range scan and encoding, and batches of small

@@ -616,7 +616,8 @@ Status OutputDir::Commit() {
 
 // ------------------------------------------------------ whole-file writes
 
-Status WriteFileAtomically(const fs::path& path, std::string_view bytes, const InputPaths& inputs) {
+Status WriteFileAtomically(const fs::path& path, const std::function<Status(const ByteWriter&)>& produce,
+                           const InputPaths& inputs) {
   if (path.empty() || !path.has_filename()) return InvalidArgument("the file name " + Shown(path) + " names no file");
   std::error_code ec;
   if (fs::is_directory(fs::status(path, ec))) return AlreadyExists(Shown(path) + " is a folder");
@@ -637,16 +638,25 @@ Status WriteFileAtomically(const fs::path& path, std::string_view bytes, const I
     Untrack(tmp);
     return s;
   }
-  Status s = WriteAll(fd, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), path);
+  Status s = produce([&](std::span<const uint8_t> piece) { return WriteAll(fd, piece, path); });
   if (::close(fd) != 0 && s.ok()) s = IOError(Errno(path));
   if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) s = IOError(Errno(path));
   if (!s.ok()) {
     ::unlink(tmp.c_str());
     Untrack(tmp);
-    return IOError("cannot write " + s.message());
+    return s.code() == StatusCode::kIOError ? IOError("cannot write " + s.message()) : s;
   }
   Untrack(tmp);
   return Status::Ok();
+}
+
+Status WriteFileAtomically(const fs::path& path, std::string_view bytes, const InputPaths& inputs) {
+  return WriteFileAtomically(
+      path,
+      [&](const ByteWriter& write) {
+        return write(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+      },
+      inputs);
 }
 
 }  // namespace tfq

@@ -173,7 +173,7 @@ Result<WriteReport> Writer::Run() {
     if (t.byte_size > 0) last_nonempty_ = t.group;
   const uint64_t total = model_.total_bytes();
   for (size_t g = 0; g < mf.groups.size(); ++g) {
-    ShardWriter shards(sink_, g + 1, options_.shard_size_bytes, &files_left_, model_.limits().shards);
+    ShardWriter shards(sink_, options_.shard_stem, g + 1, options_.shard_size_bytes, &files_left_, model_.limits().shards);
     while (ti_ < tensors_.size() && tensors_[ti_].group == g) {
       const size_t batch = NextBatch(g);
       TFQ_RETURN_IF_ERROR(TransformBatch(batch));

@@ -10,9 +10,9 @@
 
 namespace tfq {
 
-ShardWriter::ShardWriter(FileSink& sink, size_t group_number, uint64_t shard_size, uint64_t* files_left,
+ShardWriter::ShardWriter(FileSink& sink, std::string stem, size_t group_number, uint64_t shard_size, uint64_t* files_left,
                          uint64_t max_files)
-    : sink_(sink), group_(group_number), shard_size_(shard_size), files_left_(files_left), max_files_(max_files) {}
+    : sink_(sink), stem_(std::move(stem)), group_(group_number), shard_size_(shard_size), files_left_(files_left), max_files_(max_files) {}
 
 Status ShardWriter::WriteShard(std::span<const uint8_t> bytes) {
   if (*files_left_ == 0) {
@@ -73,8 +73,11 @@ Result<std::vector<std::string>> ShardWriter::Finish(uint64_t max_last) {
   std::vector<std::string> names;
   const size_t count = temp_names_.size();
   for (size_t s = 0; s < count; ++s) {
-    std::string name = "group" + std::to_string(group_) + "-shard" + std::to_string(s + 1) + "of" +
-                       std::to_string(count) + ".bin";
+    // face-api.js names its shards NAME-shard1, NAME-shard2, ...
+    std::string name = stem_.empty() ? "group" + std::to_string(group_) + "-shard" + std::to_string(s + 1) + "of" +
+                                           std::to_string(count) + ".bin"
+                       : group_ == 1 ? stem_ + "-shard" + std::to_string(s + 1)
+                                     : stem_ + "-group" + std::to_string(group_) + "-shard" + std::to_string(s + 1);
     TFQ_RETURN_IF_ERROR(sink_.Rename(temp_names_[s], name));
     names.push_back(name);
   }

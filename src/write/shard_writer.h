@@ -20,12 +20,14 @@ class ShardWriter {
   // group_number is 1-based, as in the file names. `files_left` counts down
   // the shard files the whole model may still write (of `max_files`); at 0
   // another shard is a kLimitExceeded.
-  ShardWriter(FileSink& sink, size_t group_number, uint64_t shard_size, uint64_t* files_left, uint64_t max_files);
+  // `stem` empty: converter names group<G>-shard<S>of<N>.bin; else
+  // face-api.js names <stem>-shard<S> (<stem>-group<G>-shard<S> past group 1).
+  ShardWriter(FileSink& sink, std::string stem, size_t group_number, uint64_t shard_size, uint64_t* files_left, uint64_t max_files);
 
   Status Append(std::span<const uint8_t> bytes);
   // Writes the last shard. If `max_last` > 0 the final piece is split so that
   // no piece exceeds it (tfjs's CompositeArrayBuffer quirk, spec 1.5).
-  // Renames the shards to group<G>-shard<S>of<N>.bin and returns their names.
+  // Renames the shards to their final names and returns them.
   Result<std::vector<std::string>> Finish(uint64_t max_last);
 
   // Sizes of the shards written so far (all but the buffered one).
@@ -38,6 +40,7 @@ class ShardWriter {
   Status Reserve(size_t n);
 
   FileSink& sink_;
+  std::string stem_;
   size_t group_;
   uint64_t shard_size_;
   uint64_t* files_left_;

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: Apache-2.0
+// PackedFiles: source tensors seen as a tfjs model (tfjs_quant/packed.h).
+#include "tfjs_quant/packed.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <mutex>
+#include <new>
+#include <set>
+
+#include "json/json.h"
+#include "tfjs_quant/manifest.h"
+#include "tfjs_quant/quantize.h"
+#include "tfjs_quant/text.h"
+
+namespace tfq {
+
+struct PackedFiles::Layout {
+  struct Item {
+    SourceTensor src;
+    std::string name;
+    std::vector<int> perm;
+    std::vector<int64_t> shape;  // after the permutation
+    DType dtype = DType::kFloat32;
+    bool float16 = false;  // stored as the float16 quantization
+    unsigned out_bytes = 4;  // per element, as stored in the shard
+    uint64_t start = 0, size = 0;  // in the shard
+    // Stored bytes equal the source's bytes: reads go straight to it.
+    bool direct = false;
+  };
+  std::vector<Item> items;
+  uint64_t total = 0;
+};
+
+DType PackedDType(SourceDType d) {
+  switch (d) {
+    case SourceDType::kFloat64: case SourceDType::kFloat32: case SourceDType::kFloat16: case SourceDType::kBFloat16:
+      return DType::kFloat32;
+    case SourceDType::kBool: return DType::kBool;
+    default: return DType::kInt32;
+  }
+}
+
+Status CheckPermutation(std::span<const int> perm, size_t rank, std::string_view tensor) {
+  std::vector<bool> seen(rank, false);
+  bool ok = perm.size() == rank;
+  for (int p : perm) {
+    if (!ok) break;
+    if (p < 0 || static_cast<size_t>(p) >= rank || seen[p]) ok = false; else seen[p] = true;
+  }
+  if (ok) return Status::Ok();
+  std::string text;
+  for (int p : perm) text += (text.empty() ? "" : ",") + std::to_string(p);
+  return InvalidArgument(Quoted(tensor) + ": the permutation " + text + " does not fit a tensor of rank " +
+                         std::to_string(rank) + " (it must list each axis 0.." + std::to_string(rank) +
+                         "-1 once)");
+}
+
+std::vector<int> TorchLayoutPermutation(std::string_view name, std::span<const int64_t> shape) {
+  auto ends = [&](std::string_view s) { return name.size() >= s.size() && name.substr(name.size() - s.size()) == s; };
+  if (!ends("weight")) return {};
+  const bool depthwise = name.find("depthwise") != std::string_view::npos || name.find("dw") != std::string_view::npos;
+  switch (shape.size()) {
+    case 2:  // Linear [out, in] -> Dense [in, out]; embeddings are [num, dim] in both
+      if (name.find("embed") != std::string_view::npos) return {};
+      return {1, 0};
+    case 3: return {2, 1, 0};  // Conv1d [O, I, k] -> [k, I, O]
+    case 4:  // Conv2d [O, I, kH, kW] -> [kH, kW, I, O]; depthwise [C*m, 1, kH, kW] -> [kH, kW, C*m, 1]
+      if (depthwise && shape[1] == 1) return {2, 3, 0, 1};
+      return {2, 3, 1, 0};
+    case 5: return {2, 3, 4, 1, 0};  // Conv3d [O, I, kD, kH, kW] -> [kD, kH, kW, I, O]
+    default: return {};
+  }
+}
+
+namespace {
+
+// Reads a whole source tensor.
+Status ReadSource(const SourceTensor& t, std::vector<uint8_t>* out) {
+  const uint64_t n = t.byte_size();
+  if (n > std::numeric_limits<size_t>::max()) return OutOfMemory(Quoted(t.name) + " does not fit in memory");
+  out->resize(n);
+  if (n == 0) return Status::Ok();
+  return t.bytes->ReadAt(0, *out).Prefixed(t.origin);
+}
+
+template <typename T>
+T Load(const uint8_t* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// Source elements to the stored element type, in the source's order.
+Status ConvertElements(const PackedFiles::Layout::Item& it, const std::vector<uint8_t>& in, std::vector<uint8_t>* out) {
+  const uint64_t n = it.src.num_elements;
+  out->resize(n * it.out_bytes);
+  uint8_t* o = out->data();
+  const uint8_t* p = in.data();
+  auto put_f32 = [&](uint64_t i, float v) { std::memcpy(o + 4 * i, &v, 4); };
+  auto put_i32 = [&](uint64_t i, int64_t v) -> bool {
+    if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()) return false;
+    int32_t x = static_cast<int32_t>(v);
+    std::memcpy(o + 4 * i, &x, 4);
+    return true;
+  };
+  auto out_of_range = [&](uint64_t i, std::string value) {
+    return Unsupported(it.src.origin + " (" + std::string(SourceDTypeName(it.src.dtype)) + "): element " +
+                       std::to_string(i) + " is " + value +
+                       ", outside int32, the integer type of tfjs (leave the tensor out with --exclude)");
+  };
+  switch (it.src.dtype) {
+    case SourceDType::kFloat64:
+      for (uint64_t i = 0; i < n; ++i) put_f32(i, static_cast<float>(Load<double>(p + 8 * i)));
+      break;
+    case SourceDType::kBFloat16:
+      for (uint64_t i = 0; i < n; ++i) {
+        uint32_t bits = uint32_t{Load<uint16_t>(p + 2 * i)} << 16;
+        std::memcpy(o + 4 * i, &bits, 4);
+      }
+      break;
+    case SourceDType::kFloat16:
+      if (it.float16) {
+        std::memcpy(o, p, n * 2);
+      } else {
+        for (uint64_t i = 0; i < n; ++i) put_f32(i, HalfBitsToFloat(Load<uint16_t>(p + 2 * i)));
+      }
+      break;
+    case SourceDType::kInt64:
+      for (uint64_t i = 0; i < n; ++i) {
+        int64_t v = Load<int64_t>(p + 8 * i);
+        if (!put_i32(i, v)) return out_of_range(i, std::to_string(v));
+      }
+      break;
+    case SourceDType::kUInt64:
+      for (uint64_t i = 0; i < n; ++i) {
+        uint64_t v = Load<uint64_t>(p + 8 * i);
+        if (v > uint64_t{std::numeric_limits<int32_t>::max()}) return out_of_range(i, std::to_string(v));
+        put_i32(i, static_cast<int64_t>(v));
+      }
+      break;
+    case SourceDType::kUInt32:
+      for (uint64_t i = 0; i < n; ++i) {
+        uint32_t v = Load<uint32_t>(p + 4 * i);
+        if (!put_i32(i, v)) return out_of_range(i, std::to_string(v));
+      }
+      break;
+    case SourceDType::kInt16:
+      for (uint64_t i = 0; i < n; ++i) put_i32(i, Load<int16_t>(p + 2 * i));
+      break;
+    case SourceDType::kUInt16:
+      for (uint64_t i = 0; i < n; ++i) put_i32(i, Load<uint16_t>(p + 2 * i));
+      break;
+    case SourceDType::kInt8:
+      for (uint64_t i = 0; i < n; ++i) put_i32(i, static_cast<int8_t>(p[i]));
+      break;
+    case SourceDType::kUInt8:
+      for (uint64_t i = 0; i < n; ++i) put_i32(i, p[i]);
+      break;
+    case SourceDType::kFloat32: case SourceDType::kInt32: case SourceDType::kBool:
+      std::memcpy(o, p, n * it.out_bytes);
+      break;
+  }
+  return Status::Ok();
+}
+
+// out = in with its axes permuted (out axis i is in axis perm[i]).
+template <unsigned kBytes>
+void Permute(const uint8_t* in, uint8_t* out, std::span<const int64_t> in_shape, std::span<const int> perm,
+             uint64_t n) {
+  const size_t rank = in_shape.size();
+  std::vector<uint64_t> in_stride(rank, 1), step(rank), dims(rank), idx(rank, 0);
+  for (size_t i = rank; i-- > 1;) in_stride[i - 1] = in_stride[i] * static_cast<uint64_t>(in_shape[i]);
+  for (size_t i = 0; i < rank; ++i) {
+    step[i] = in_stride[perm[i]];
+    dims[i] = static_cast<uint64_t>(in_shape[perm[i]]);
+  }
+  uint64_t src = 0;
+  for (uint64_t k = 0; k < n; ++k) {
+    std::memcpy(out + k * kBytes, in + src * kBytes, kBytes);
+    for (size_t i = rank; i-- > 0;) {  // odometer over the output's index
+      src += step[i];
+      if (++idx[i] < dims[i]) break;
+      src -= step[i] * dims[i];
+      idx[i] = 0;
+    }
+  }
+}
+
+// A tensor's bytes as stored in the shard.
+Status Materialize(const PackedFiles::Layout::Item& it, std::vector<uint8_t>* out) {
+  std::vector<uint8_t> raw, converted;
+  TFQ_RETURN_IF_ERROR(ReadSource(it.src, &raw));
+  TFQ_RETURN_IF_ERROR(ConvertElements(it, raw, &converted));
+  raw = {};
+  if (it.perm.empty()) {
+    *out = std::move(converted);
+    return Status::Ok();
+  }
+  out->resize(converted.size());
+  const uint64_t n = it.src.num_elements;
+  switch (it.out_bytes) {
+    case 1: Permute<1>(converted.data(), out->data(), it.src.shape, it.perm, n); break;
+    case 2: Permute<2>(converted.data(), out->data(), it.src.shape, it.perm, n); break;
+    default: Permute<4>(converted.data(), out->data(), it.src.shape, it.perm, n); break;
+  }
+  return Status::Ok();
+}
+
+// The one shard: tensors back to back in manifest order. The last tensor
+// that needed converting is kept, since a large one is read in parts.
+class ShardFile : public RandomAccessFile {
+ public:
+  explicit ShardFile(std::shared_ptr<const PackedFiles::Layout> layout) : layout_(std::move(layout)) {}
+  uint64_t Size() const override { return layout_->total; }
+  Status ReadAt(uint64_t offset, std::span<uint8_t> dst) const override {
+    if (offset > layout_->total || dst.size() > layout_->total - offset) {
+      return Internal("a read past the end of the packed tensors");
+    }
+    const auto& items = layout_->items;
+    // The first tensor ending after `offset`.
+    auto it = std::upper_bound(items.begin(), items.end(), offset,
+                               [](uint64_t off, const auto& item) { return off < item.start + item.size; });
+    size_t done = 0;
+    for (; done < dst.size() && it != items.end(); ++it) {
+      if (it->size == 0) continue;
+      const uint64_t at = offset + done - it->start;
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(it->size - at, dst.size() - done));
+      std::span<uint8_t> part = dst.subspan(done, n);
+      if (it->direct) {
+        TFQ_RETURN_IF_ERROR(it->src.bytes->ReadAt(at, part).Prefixed(it->src.origin));
+      } else {
+        TFQ_ASSIGN_OR_RETURN(auto bytes, Converted(static_cast<size_t>(it - items.begin())));
+        std::memcpy(part.data(), bytes->data() + at, n);
+      }
+      done += n;
+    }
+    return Status::Ok();
+  }
+
+ private:
+  Result<std::shared_ptr<const std::vector<uint8_t>>> Converted(size_t index) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (cached_index_ != index || !cached_) {
+      cached_.reset();
+      auto bytes = std::make_shared<std::vector<uint8_t>>();
+      TFQ_RETURN_IF_ERROR(Materialize(layout_->items[index], bytes.get()));
+      cached_ = std::move(bytes);
+      cached_index_ = index;
+    }
+    return cached_;
+  }
+
+  std::shared_ptr<const PackedFiles::Layout> layout_;
+  mutable std::mutex mu_;
+  mutable std::shared_ptr<const std::vector<uint8_t>> cached_;
+  mutable size_t cached_index_ = 0;
+};
+
+std::string EntryJson(const PackedFiles::Layout::Item& it) {
+  std::string s = "{\"name\": " + json::PythonStringLiteral(it.name) + ", \"shape\": [";
+  for (size_t i = 0; i < it.shape.size(); ++i) s += (i ? ", " : "") + std::to_string(it.shape[i]);
+  s += "], \"dtype\": \"" + std::string(DTypeName(it.dtype)) + "\"";
+  if (it.float16) s += ", \"quantization\": {\"dtype\": \"float16\", \"original_dtype\": \"float32\"}";
+  return s + "}";
+}
+
+std::string ManifestJson(const PackedFiles::Layout& layout) {
+  std::string s = "[{\"paths\": [" + json::PythonStringLiteral(PackedFiles::kShardName) + "], \"weights\": [";
+  for (size_t i = 0; i < layout.items.size(); ++i) s += (i ? ", " : "") + EntryJson(layout.items[i]);
+  return s + "]}]";
+}
+
+// The user's model JSON with `manifest` as its weightsManifest.
+Result<std::string> SpliceManifest(const std::string& model_json, const std::string& manifest,
+                                   const Limits& limits) {
+  // Only the root's kind is needed: its members are checked, not built.
+  json::Filter filter;
+  filter.root = 1;
+  filter.child = [](int, std::optional<std::string_view>) { return json::Filter::kDrop; };
+  json::ParseOptions parse;
+  parse.max_depth = limits.json_depth;
+  parse.filter = &filter;
+  TFQ_ASSIGN_OR_RETURN(json::Json root, json::Parse(model_json, "the model JSON", parse));
+  if (!root.is_object()) return FormatError("the model JSON is " + json::Describe(root) + ", expected an object");
+  if (auto span = json::TopLevelMemberSpan(model_json, "weightsManifest")) {
+    return model_json.substr(0, span->first) + manifest + model_json.substr(span->second);
+  }
+  auto [begin, end] = json::RootValueSpan(model_json);
+  size_t close = end - 1;  // the root's '}'
+  size_t k = close;
+  while (k > begin + 1 && std::string_view(" \t\r\n").find(model_json[k - 1]) != std::string_view::npos) --k;
+  const bool empty = model_json[k - 1] == '{';
+  return model_json.substr(0, close) + (empty ? "" : ", ") + "\"weightsManifest\": " + manifest +
+         model_json.substr(close);
+}
+
+}  // namespace
+
+PackedFiles::~PackedFiles() = default;
+
+Result<std::unique_ptr<PackedFiles>> PackedFiles::Create(std::vector<SourceTensor> sources,
+                                                         std::vector<PackEntry> entries, const PackOptions& options,
+                                                         const Limits& limits) {
+  if (entries.size() > limits.weights) {
+    return LimitExceeded(std::to_string(entries.size()) + " tensors to pack: more than " +
+                         LimitText("weights", limits.weights) + " allows");
+  }
+  auto layout = std::make_shared<Layout>();
+  layout->items.reserve(entries.size());
+  std::set<std::string_view> names;
+  for (PackEntry& e : entries) {
+    if (e.source >= sources.size()) return Internal("a pack entry names no source tensor");
+    const SourceTensor& src = sources[e.source];
+    if (!names.insert(e.name).second) {
+      return InvalidArgument("two tensors would both be named " + Quoted(e.name) +
+                             " (check --rename and --prefix; the second is " + Quoted(src.name) + " from " +
+                             src.origin + ")");
+    }
+    if (e.name.empty()) return InvalidArgument(Quoted(src.name) + " from " + src.origin + " would get an empty name");
+    Layout::Item it;
+    it.src = src;
+    it.name = e.name;
+    it.perm = e.perm;
+    if (!it.perm.empty()) {
+      TFQ_RETURN_IF_ERROR(CheckPermutation(it.perm, src.shape.size(), src.name));
+      bool identity = true;
+      for (size_t i = 0; i < it.perm.size(); ++i) identity = identity && it.perm[i] == static_cast<int>(i);
+      if (identity) it.perm.clear();
+    }
+    it.shape = src.shape;
+    for (size_t i = 0; i < it.perm.size(); ++i) it.shape[i] = src.shape[it.perm[i]];
+    it.dtype = PackedDType(src.dtype);
+    it.float16 = src.dtype == SourceDType::kFloat16 && options.keep_float16;
+    it.out_bytes = it.float16 ? 2 : DTypeElementBytes(it.dtype);
+    it.size = src.num_elements * it.out_bytes;
+    it.start = layout->total;
+    layout->total += it.size;
+    const bool same_bytes = src.dtype == SourceDType::kFloat32 || src.dtype == SourceDType::kInt32 ||
+                            src.dtype == SourceDType::kBool || it.float16;
+    it.direct = same_bytes && it.perm.empty();
+    if (src.dtype == SourceDType::kInt64 || src.dtype == SourceDType::kUInt64 || src.dtype == SourceDType::kUInt32) {
+      std::vector<uint8_t> bytes;  // a value beyond int32 is found now, before anything is written
+      TFQ_RETURN_IF_ERROR(Materialize(it, &bytes));
+    }
+    layout->items.push_back(std::move(it));
+  }
+  std::unique_ptr<PackedFiles> files(new (std::nothrow) PackedFiles());
+  if (!files) return OutOfMemory("packing");
+  const std::string manifest = ManifestJson(*layout);
+  files->json_name_ = options.json_name;
+  if (options.model_json) {
+    TFQ_ASSIGN_OR_RETURN(files->json_text_, SpliceManifest(*options.model_json, manifest, limits));
+  } else {
+    files->json_text_ = manifest;
+  }
+  files->layout_ = std::move(layout);
+  return files;
+}
+
+Result<std::unique_ptr<RandomAccessFile>> PackedFiles::Open(std::string_view path) {
+  if (path == json_name_) {
+    SpanFiles one;  // its file points at json_text_, which outlives it
+    one.Add(std::string(path), json_text_);
+    return one.Open(path);
+  }
+  if (path == kShardName) return std::unique_ptr<RandomAccessFile>(new ShardFile(layout_));
+  return NotFound(Quoted(path) + " is not one of the packed files");
+}
+
+std::string PackedFiles::Describe(std::string_view path) const {
+  return path == kShardName ? std::string("the packed tensors") : Quoted(path);
+}
+
+}  // namespace tfq

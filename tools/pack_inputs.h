@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
+// pack's inputs on disk: each file read by the reader its name asks for,
+// and the check of packed weights against the model JSON that will hold
+// them.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tfjs_quant/disk.h"
+#include "tfjs_quant/pack.h"
+#include "tfjs_quant/tfjs_quant.h"
+
+namespace tfq::cli {
+
+struct PackInputs {
+  std::vector<std::unique_ptr<DiskSource>> folders;  // keep the tensors' files reachable
+  std::vector<SourceTensor> tensors;                 // every input's, in order
+  InputPaths inputs;                                 // what no output may touch
+};
+Result<PackInputs> ReadPackInputs(const std::vector<std::string>& paths, const Limits& limits);
+
+}  // namespace tfq::cli
