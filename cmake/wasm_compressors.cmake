@@ -26,9 +26,10 @@ endif()
 
 enable_language(C)
 
-# Only what deflate needs.
+# What deflate (inspect's wire sizes) and inflate (pack's zip members) need.
 set(z ${tfq_zlib_SOURCE_DIR})
-add_library(tfq_zlib STATIC ${z}/adler32.c ${z}/crc32.c ${z}/deflate.c ${z}/trees.c ${z}/zutil.c)
+add_library(tfq_zlib STATIC ${z}/adler32.c ${z}/crc32.c ${z}/deflate.c ${z}/trees.c ${z}/zutil.c
+  ${z}/inflate.c ${z}/inftrees.c ${z}/inffast.c)
 target_include_directories(tfq_zlib SYSTEM PUBLIC ${z})
 target_compile_options(tfq_zlib PRIVATE -O2 -w)
 add_library(ZLIB::ZLIB ALIAS tfq_zlib)

@@ -53,8 +53,7 @@ Status CheckPermutation(std::span<const int> perm, size_t rank, std::string_view
   std::string text;
   for (int p : perm) text += (text.empty() ? "" : ",") + std::to_string(p);
   return InvalidArgument(Quoted(tensor) + ": the permutation " + text + " does not fit a tensor of rank " +
-                         std::to_string(rank) + " (it must list each axis 0.." + std::to_string(rank) +
-                         "-1 once)");
+                         std::to_string(rank) + (rank == 0 ? " (a scalar has no axes to permute)" : " (it must list each axis 0.." + std::to_string(rank - 1) + " once)"));
 }
 
 std::vector<int> TorchLayoutPermutation(std::string_view name, std::span<const int64_t> shape) {
