@@ -489,6 +489,18 @@ function registerTests({ bin }) {
       assert.deepEqual(written.weightsManifest.flatMap((g) => g.weights).map((w) => [w.name, w.shape]), SHAPES);
     });
 
+    test('--model-json of a hand-written topology: the weights its layers declare are checked (exit 6)', async () => {
+      // No weightsManifest: the layers' configs say what they need (Conv2D
+      // kernel [3,3,?,8] for conv1, ...). Leaving out the fc renames leaves
+      // the PyTorch names in place.
+      const modelJson = writeModelJson('topology-only.json');
+      const r = await packFails('port-topology', ['port/net.pt'],
+        ['--layout', 'torch', '--model-json', modelJson, ...RENAMES.slice(0, 4), ...RENAMES.slice(6)], 6);
+      assert.match(r.stderr, /2 missing[^\n]*\n\s+'fc\/bias' \[10\]\n\s+'fc\/kernel' \[\?,10\]/, r.stderr);
+      assert.match(r.stderr, /2 extra[^\n]*\n\s+'5\.weight' \[64, ?10\]\n\s+'5\.bias' \[10\]/, r.stderr);
+      assert.doesNotMatch(r.stderr, /another shape/, r.stderr);
+    });
+
     test('--model-json whose weightsManifest disagrees: exit 6, missing/extra/shape listed, nothing written', async () => {
       const weights = [
         { name: 'conv1/kernel', shape: [3, 3, 3, 9], dtype: 'float32' }, // wrong shape
@@ -503,7 +515,7 @@ function registerTests({ bin }) {
       const err = r.stderr;
       assert.match(err, /1 missing[^\n]*\n\s+'fc\/gamma' \[10\]/, `missing fc/gamma:\n${err}`);
       assert.match(err, /1 extra[^\n]*\n\s+'fc\/bias' \[10\]/, `extra fc/bias:\n${err}`);
-      assert.match(err, /1 with another shape[^\n]*\n\s+'conv1\/kernel': the model expects \[3, ?3, ?3, ?9\] float32, packed \[3, ?3, ?3, ?8\] float32/,
+      assert.match(err, /1 with another shape[^\n]*\n\s+'conv1\/kernel': the model expects \[3, ?3, ?3, ?9\], packed \[3, ?3, ?3, ?8\]/,
         `shape of conv1/kernel:\n${err}`);
       assert.doesNotMatch(err, /'conv2\/kernel'|'conv1\/bias'/, 'weights that agree are not listed');
     });
