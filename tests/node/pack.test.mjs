@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 import {
-  DTYPE_SIZE, bytesOfTypedArray, execCapture, fileHandler, makeTempDir, manifestOf, readConcatenated, readEnv,
+  DTYPE_SIZE, NPX_CLI, bytesOfTypedArray, execCapture, fileHandler, makeTempDir, manifestOf, readConcatenated, readEnv,
   readJson, removeDir, runSuite, sizeFromShape, tf,
 } from './helpers.mjs';
 
@@ -29,6 +29,7 @@ const PYTHON = process.env.TFJS_QUANT_PYTHON || '/usr/bin/python3';
 const PY_MODULES = ['numpy', 'torch', 'h5py', 'onnx'];
 // A small real model quantized to float16 (human-models), for the export tests.
 const REAL_MODEL = 'facemesh-detection-short.json';
+const NPX_CLI_WASM = path.join(HERE, '..', '..', 'js', 'dist', 'tfjs_quant_cli.wasm');
 
 const env = readEnv({ needModels: false });
 
@@ -600,5 +601,36 @@ function registerTests({ bin }) {
       assert.match(r.stderr, /'conv1'/, `stderr names the colliding name:\n${r.stderr}`);
       assert.match(r.stderr, /conv1\.bias/, `stderr names the second input tensor:\n${r.stderr}`);
     });
+  });
+
+  // --- 7. npx tfjs-quant pack: the same C++ as WebAssembly -----------------------------
+
+  describe('npx tfjs-quant pack == the native tool', { skip: !fs.existsSync(NPX_CLI_WASM) && 'js/dist is not built (npm run build)' }, () => {
+    // Every format but Keras (libhdf5 is native only), quantized and not:
+    // stdout, stderr, exit code and every output byte equal.
+    const cases = [
+      [['convnet.pt'], ['--layout', 'torch', '--quantize_uint8']],
+      [['arrays.npz', 'single.npy'], ['--keep-float16', '--name', 'ported']],
+      [['arrays_c.npz'], ['--quantize_float16']],
+      [['model.onnx'], ['--quantize_uint16=*']],
+      [['hand.safetensors'], ['--rename', '^=>st/']],
+      [['convnet.pt'], ['--transpose', '*=1,0']],
+      [['evil.pt'], []],
+    ];
+    for (const [inputs, options] of cases) {
+      test(`pack ${inputs.join(' ')} ${options.join(' ')}`, async () => {
+        const a = freshOut('native'), b = freshOut('npx');
+        const native = await execCapture(bin, ['pack', ...inputs, a.out, ...options], fx);
+        const npx = await execCapture(process.execPath, [NPX_CLI, 'pack', ...inputs, b.out, ...options], fx);
+        assert.equal(npx.code, native.code, `exit codes: npx ${npx.code}, native ${native.code}\n${npx.stderr}`);
+        assert.equal(npx.stderr.replaceAll(b.out, 'OUT'), native.stderr.replaceAll(a.out, 'OUT'));
+        assert.equal(npx.stdout.replaceAll(b.out, 'OUT'), native.stdout.replaceAll(a.out, 'OUT'));
+        const files = (d) => (fs.existsSync(d) ? fs.readdirSync(d).sort() : []);
+        assert.deepEqual(files(b.out), files(a.out));
+        for (const f of files(a.out)) {
+          assert.ok(fs.readFileSync(path.join(b.out, f)).equals(fs.readFileSync(path.join(a.out, f))), `${f} differs`);
+        }
+      });
+    }
   });
 }
