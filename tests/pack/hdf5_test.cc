@@ -2,18 +2,16 @@
 // The Keras/HDF5 reader against files written by h5py in Keras's layouts
 // (tests/pack/make_keras_h5.py), then against hostile and damaged ones.
 #include <gtest/gtest.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "pack/fixtures.h"
 #include "tfjs_quant/disk.h"
 #include "tfjs_quant/hdf5.h"
 #include "tfjs_quant/io.h"
@@ -23,13 +21,7 @@ namespace tfq {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using pack_test::Slurp;
 
 void Spit(const fs::path& p, std::string_view bytes) {
   std::ofstream f(p, std::ios::binary | std::ios::trunc);
@@ -38,42 +30,27 @@ void Spit(const fs::path& p, std::string_view bytes) {
 
 bool Has(const Status& s, std::string_view phrase) { return s.message().find(phrase) != std::string::npos; }
 
-// The fixtures, written once for all tests by h5py and zipfile.
+// The fixtures, written by h5py and zipfile once per build (fixtures.h).
 class Hdf5Fixtures : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    char tmpl[] = "/tmp/tfq-hdf5-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = new fs::path(tmpl);
-    // Debian's interpreter holds h5py; a PATH python3 may not.
-    const char* python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-    const std::string cmd =
-        std::string(python) + " " TFJS_QUANT_SOURCE_DIR "/tests/pack/make_keras_h5.py " + dir_->string();
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  void SetUp() override {
+    dir_ = pack_test::WriterFixtures("make_keras_h5.py");
+    ASSERT_FALSE(dir_.empty());
   }
-  static void TearDownTestSuite() {
-    if (dir_) {
-      std::error_code ec;
-      fs::remove_all(*dir_, ec);
-      delete dir_;
-      dir_ = nullptr;
-    }
-  }
-  void SetUp() override { ASSERT_NE(dir_, nullptr); }
 
-  static Status H5(const std::string& rel, std::vector<SourceTensor>* out, const Limits& limits = {}) {
-    return ReadHdf5((*dir_ / rel).string(), rel, limits, out);
+  Status H5(const std::string& rel, std::vector<SourceTensor>* out, const Limits& limits = {}) {
+    return ReadHdf5((dir_ / rel).string(), rel, limits, out);
   }
-  static Status Keras(const std::string& rel, std::vector<SourceTensor>* out, const Limits& limits = {}) {
-    auto source = DiskSource::Create(*dir_);
+  Status Keras(const std::string& rel, std::vector<SourceTensor>* out, const Limits& limits = {}) {
+    auto source = DiskSource::Create(dir_);
     if (!source.ok()) return source.status();
     return ReadKeras(**source, rel, limits, out);
   }
 
   // Checks the tensors against `folder`/expected.json and its .raw files:
   // the whole tensor, and a part starting at an odd offset.
-  static void ExpectMatches(const std::vector<SourceTensor>& got, const fs::path& folder) {
-    const auto expected = nlohmann::json::parse(Slurp(*dir_ / folder / "expected.json"));
+  void ExpectMatches(const std::vector<SourceTensor>& got, const fs::path& folder) {
+    const auto expected = nlohmann::json::parse(Slurp(dir_ / folder / "expected.json"));
     ASSERT_EQ(got.size(), expected.size());
     for (size_t i = 0; i < got.size(); ++i) {
       const auto& e = expected[i];
@@ -82,7 +59,7 @@ class Hdf5Fixtures : public ::testing::Test {
       EXPECT_EQ(t.name, e["name"].get<std::string>());
       EXPECT_EQ(SourceDTypeName(t.dtype), e["dtype"].get<std::string>());
       EXPECT_EQ(t.shape, e["shape"].get<std::vector<int64_t>>());
-      const std::string want = Slurp(*dir_ / folder / e["file"].get<std::string>());
+      const std::string want = Slurp(dir_ / folder / e["file"].get<std::string>());
       ASSERT_EQ(t.byte_size(), want.size());
       ASSERT_NE(t.bytes, nullptr);
       std::vector<uint8_t> all(want.size());
@@ -100,9 +77,8 @@ class Hdf5Fixtures : public ::testing::Test {
     }
   }
 
-  static fs::path* dir_;
+  fs::path dir_;
 };
-fs::path* Hdf5Fixtures::dir_ = nullptr;
 
 TEST_F(Hdf5Fixtures, ReadsSaveWeightsInLayerNamesOrder) {
   std::vector<SourceTensor> got;
@@ -146,7 +122,7 @@ TEST_F(Hdf5Fixtures, ReadsKeras3SaveWeightsFiles) {
 
 TEST_F(Hdf5Fixtures, ReadsAKerasArchiveFromMemory) {
   MemoryFiles files;
-  files.Put("m.keras", Slurp(*dir_ / "keras/model.keras"));
+  files.Put("m.keras", Slurp(dir_ / "keras/model.keras"));
   std::vector<SourceTensor> got;
   Status s = ReadKeras(files, "m.keras", {}, &got);
   files.files.clear();  // the tensors hold libhdf5's copy, not the source
@@ -157,7 +133,7 @@ TEST_F(Hdf5Fixtures, ReadsAKerasArchiveFromMemory) {
 TEST_F(Hdf5Fixtures, TensorsOutliveTheListAndReadFromThreads) {
   std::vector<SourceTensor> got;
   ASSERT_TRUE(H5("weights/weights.h5", &got).ok());
-  const std::string want = Slurp(*dir_ / "weights/0.raw");
+  const std::string want = Slurp(dir_ / "weights/0.raw");
   std::shared_ptr<const SourceBytes> kernel = got[0].bytes;
   got.clear();
   std::vector<std::thread> threads;
@@ -309,15 +285,19 @@ TEST_F(Hdf5Fixtures, KeepsToLimits) {
 }
 
 // Truncated and byte-flipped copies: each fails cleanly or reads; none
-// crashes (libhdf5 decodes them, this reader bounds what it is told).
+// crashes (libhdf5 decodes them, this reader bounds what it is told). The
+// copies are written to a folder of this test's own, not the shared one.
 TEST_F(Hdf5Fixtures, SurvivesDamagedFiles) {
-  const std::string good = Slurp(*dir_ / "weights/weights.h5");
-  const fs::path damaged = *dir_ / "damaged.h5";
+  const std::string good = Slurp(dir_ / "weights/weights.h5");
+  const pack_test::ScratchDir scratch;
+  ASSERT_FALSE(scratch.path().empty());
+  const fs::path damaged = scratch.path() / "damaged.h5";
+  auto read_damaged = [&](std::vector<SourceTensor>* out) { return ReadHdf5(damaged.string(), "damaged.h5", {}, out); };
   int failed = 0;
   for (size_t cut : {size_t{0}, size_t{8}, size_t{96}, good.size() / 3, good.size() / 2, good.size() - 1}) {
     Spit(damaged, good.substr(0, cut));
     std::vector<SourceTensor> got;
-    Status s = H5("damaged.h5", &got);
+    Status s = read_damaged(&got);
     failed += !s.ok();
     for (const auto& t : got) {
       std::vector<uint8_t> buf(t.byte_size());
@@ -334,7 +314,7 @@ TEST_F(Hdf5Fixtures, SurvivesDamagedFiles) {
     }
     Spit(damaged, bad);
     std::vector<SourceTensor> got;
-    (void)H5("damaged.h5", &got);
+    (void)read_damaged(&got);
     for (const auto& t : got) {
       std::vector<uint8_t> buf(t.byte_size());
       (void)t.bytes->ReadAt(0, buf);

@@ -4,6 +4,12 @@ the real torch.save, and for each tensor a reader must find its expected
 values: expected.json = [{"source", "name", "dtype", "shape", "file": N.raw}],
 N.raw holding the C-order little-endian bytes.
 
+  make_torch.py OUTDIR [READDIR]
+
+READDIR (default OUTDIR) is the folder the tests read the files from, when
+OUTDIR is renamed to it afterwards (tests/pack/fixtures.h does): the MARKER
+of the evil pickles is named in it.
+
   convnet.pt      a small conv net's state_dict (Conv2d, BatchNorm2d with its
                   int64 num_batches_tracked, Linear)
   dtypes.pt       a dict of float64, float16, bfloat16, int64, int32, int16,
@@ -16,7 +22,7 @@ N.raw holding the C-order little-endian bytes.
   deflated.pt     convnet.pt's members deflated, in archive "deflated/"
   scalar.pt       torch.save of a lone 0-d tensor (named after the file)
   evil.pt         torch.save({"x": Evil()}), Evil.__reduce__ giving
-                  (os.system, ("touch OUTDIR/MARKER",))
+                  (os.system, ("touch READDIR/MARKER",))
   evil_plain.pt   pickle.dumps(Evil()) (protocol 2) as archive/data.pkl of a zip
   evil_plain4.pt  the same with protocol 4 (STACK_GLOBAL)
   legacy.pt       the pre-1.6 format (_use_new_zipfile_serialization=False)
@@ -33,6 +39,7 @@ import torch
 import torch.nn as nn
 
 out = sys.argv[1]
+marker = os.path.join(sys.argv[2] if len(sys.argv) > 2 else out, "MARKER")
 os.makedirs(out, exist_ok=True)
 expected = []
 torch.manual_seed(7)
@@ -154,7 +161,7 @@ expect("scalar.pt", "scalar", scalar)
 
 class Evil:
     def __reduce__(self):
-        return (os.system, ("touch " + path("MARKER"),))
+        return (os.system, ("touch " + marker,))
 
 
 torch.save({"x": Evil()}, path("evil.pt"))
@@ -165,6 +172,6 @@ for name, protocol in [("evil_plain.pt", 2), ("evil_plain4.pt", 4)]:
 
 torch.save({"w": torch.randn(2, 2)}, path("legacy.pt"), _use_new_zipfile_serialization=False)
 
-assert not os.path.exists(path("MARKER"))
+assert not os.path.exists(marker)
 with open(path("expected.json"), "w") as f:
     json.dump(expected, f, indent=1)

@@ -3,15 +3,11 @@
 // checked element for element against numpy's own bytes, then over
 // hand-made hostile headers.
 #include <gtest/gtest.h>
-#include <stdlib.h>
-#include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "pack/fixtures.h"
 #include "tfjs_quant/disk.h"
 #include "tfjs_quant/io.h"
 #include "tfjs_quant/pack.h"
@@ -19,34 +15,7 @@
 namespace tfq {
 namespace {
 
-class NpyFixtures : public ::testing::Environment {
- public:
-  const std::string& dir() {
-    if (dir_.empty()) {
-      char tmpl[] = "/tmp/tfq-npy-test-XXXXXX";
-      if (!mkdtemp(tmpl)) return dir_;
-      const char* python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-      std::string cmd = std::string(python) + " " TFJS_QUANT_SOURCE_DIR "/tests/pack/make_numpy.py " + tmpl;
-      if (std::system(cmd.c_str()) == 0) dir_ = tmpl;
-      else std::filesystem::remove_all(tmpl);
-    }
-    return dir_;
-  }
-  void TearDown() override {
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
-  }
-
- private:
-  std::string dir_;
-};
-NpyFixtures* const g_npy = static_cast<NpyFixtures*>(::testing::AddGlobalTestEnvironment(new NpyFixtures));
-
-std::string Slurp(const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using pack_test::Slurp;
 
 struct Expected {
   std::string name, dtype, raw;
@@ -94,19 +63,22 @@ void ExpectTensor(const SourceTensor& t, const Expected& e) {
   EXPECT_EQ(pieces, e.raw);
 }
 
+// Over make_numpy.py's fixtures, written once per build (fixtures.h).
 class NpyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_FALSE(g_npy->dir().empty()) << "make_numpy.py failed";
-    auto s = DiskSource::Create(g_npy->dir());
+    dir_ = pack_test::WriterFixtures("make_numpy.py").string();
+    ASSERT_FALSE(dir_.empty()) << "make_numpy.py failed";
+    auto s = DiskSource::Create(dir_);
     ASSERT_TRUE(s.ok()) << s.status().message();
     source_ = std::move(*s);
   }
+  std::string dir_;
   std::unique_ptr<DiskSource> source_;
 };
 
 TEST_F(NpyTest, ReadsEveryArrayNumpySaves) {
-  auto expected = LoadExpected(g_npy->dir());
+  auto expected = LoadExpected(dir_);
   int npy = 0;
   for (const auto& [file, arrays] : expected) {
     if (!file.ends_with(".npy")) continue;
@@ -122,7 +94,7 @@ TEST_F(NpyTest, ReadsEveryArrayNumpySaves) {
 }
 
 TEST_F(NpyTest, ReadsNpzStoredDeflatedAndZip64) {
-  auto expected = LoadExpected(g_npy->dir());
+  auto expected = LoadExpected(dir_);
   for (const char* file : {"savez.npz", "savez_compressed.npz", "savez_zip64.npz"}) {
     SCOPED_TRACE(file);
     std::vector<SourceTensor> out;
@@ -268,7 +240,7 @@ TEST(NpyHostile, RefusesBadHeaders) {
 // either reads whole or fails with a Status.
 TEST_F(NpyTest, SurvivesTruncationAndCorruption) {
   for (const char* name : {"f4.npy", "fortran_be.npy", "v3.npy"}) {
-    const std::string good = Slurp(g_npy->dir() + "/" + name);
+    const std::string good = Slurp(dir_ + "/" + name);
     auto exercise = [](const std::string& bytes) {
       std::vector<SourceTensor> out;
       Status st = ReadMem(bytes, &out);

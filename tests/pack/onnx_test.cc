@@ -2,18 +2,15 @@
 // The ONNX reader against files written by the onnx package
 // (tests/pack/make_onnx.py) and against hostile protobufs built here.
 #include <gtest/gtest.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "pack/fixtures.h"
 #include "tfjs_quant/disk.h"
 #include "tfjs_quant/io.h"
 #include "tfjs_quant/pack.h"
@@ -22,38 +19,15 @@ namespace tfq {
 namespace {
 
 namespace fs = std::filesystem;
+using pack_test::Slurp;
 
-std::string Slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-// The fixtures, written once for all tests by the real onnx package.
+// The fixtures, written by the real onnx package once per build (fixtures.h).
 class OnnxFixtures : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    char tmpl[] = "/tmp/tfq-onnx-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = new fs::path(tmpl);
-    // Debian's interpreter holds the onnx package; a PATH python3 may not.
-    const char* python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-    const std::string cmd =
-        std::string(python) + " " TFJS_QUANT_SOURCE_DIR "/tests/pack/make_onnx.py " + dir_->string();
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  }
-  static void TearDownTestSuite() {
-    if (dir_) {
-      std::error_code ec;
-      fs::remove_all(*dir_, ec);
-      delete dir_;
-      dir_ = nullptr;
-    }
-  }
   void SetUp() override {
-    ASSERT_NE(dir_, nullptr);
-    auto s = DiskSource::Create(*dir_);
+    dir_ = pack_test::WriterFixtures("make_onnx.py");
+    ASSERT_FALSE(dir_.empty());
+    auto s = DiskSource::Create(dir_);
     ASSERT_TRUE(s.ok()) << s.status().message();
     source_ = std::move(s).value();
   }
@@ -87,16 +61,15 @@ class OnnxFixtures : public ::testing::Test {
     }
   }
 
-  static fs::path* dir_;
+  fs::path dir_;
   std::unique_ptr<DiskSource> source_;
 };
-fs::path* OnnxFixtures::dir_ = nullptr;
 
 TEST_F(OnnxFixtures, ReadsRawDataAndTypedFields) {
   std::vector<SourceTensor> got;
   Status s = Read("model.onnx", &got);
   ASSERT_TRUE(s.ok()) << s.message();
-  ExpectMatches(got, *dir_);
+  ExpectMatches(got, dir_);
   EXPECT_NE(got[0].origin.find("model.onnx"), std::string::npos) << got[0].origin;
   EXPECT_NE(got[0].origin.find("'conv.weight'"), std::string::npos) << got[0].origin;
   EXPECT_TRUE(got[16].shape.size() == 2 && got[16].num_elements == 0);  // raw.empty
@@ -107,7 +80,7 @@ TEST_F(OnnxFixtures, ReadsExternalDataBesideTheModel) {
   std::vector<SourceTensor> got;
   Status s = Read("ext/model.onnx", &got);
   ASSERT_TRUE(s.ok()) << s.message();
-  ExpectMatches(got, *dir_ / "ext");
+  ExpectMatches(got, dir_ / "ext");
   EXPECT_NE(got[0].origin.find("weights.bin"), std::string::npos) << got[0].origin;
 }
 
@@ -160,7 +133,7 @@ TEST_F(OnnxFixtures, IgnoresSubgraphInitializers) {
 // Every prefix of a real model either parses (a cut between top-level
 // fields) or is a FormatError; the data of what parses is readable.
 TEST_F(OnnxFixtures, TruncatedFilesFailCleanly) {
-  const std::string whole = Slurp(*dir_ / "model.onnx");
+  const std::string whole = Slurp(dir_ / "model.onnx");
   size_t failed = 0;
   for (size_t n = 0; n < whole.size(); ++n) {
     MemoryFiles files;
@@ -189,7 +162,7 @@ TEST_F(OnnxFixtures, TruncatedFilesFailCleanly) {
 
 // Random damage never crashes, and whatever still parses reads in bounds.
 TEST_F(OnnxFixtures, DamagedFilesNeverCrash) {
-  const std::string whole = Slurp(*dir_ / "model.onnx");
+  const std::string whole = Slurp(dir_ / "model.onnx");
   std::mt19937 rng(1);
   for (int i = 0; i < 3000; ++i) {
     std::string bad = whole;

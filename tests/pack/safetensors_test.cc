@@ -3,15 +3,11 @@
 // specifies (tests/pack/make_safetensors.py), then over hostile headers
 // built here.
 #include <gtest/gtest.h>
-#include <stdlib.h>
-#include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
-#include <set>
 #include <nlohmann/json.hpp>
-#include <sstream>
+#include <set>
 
+#include "pack/fixtures.h"
 #include "tfjs_quant/disk.h"
 #include "tfjs_quant/io.h"
 #include "tfjs_quant/pack.h"
@@ -19,35 +15,11 @@
 namespace tfq {
 namespace {
 
-class SafetensorsFixtures : public ::testing::Environment {
- public:
-  const std::string& dir() {
-    if (dir_.empty()) {
-      char tmpl[] = "/tmp/tfq-safetensors-test-XXXXXX";
-      if (!mkdtemp(tmpl)) return dir_;
-      const char* python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-      std::string cmd = std::string(python) + " " TFJS_QUANT_SOURCE_DIR "/tests/pack/make_safetensors.py " + tmpl;
-      if (std::system(cmd.c_str()) == 0) dir_ = tmpl;
-      else std::filesystem::remove_all(tmpl);
-    }
-    return dir_;
-  }
-  void TearDown() override {
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
-  }
+using pack_test::Slurp;
 
- private:
-  std::string dir_;
-};
-SafetensorsFixtures* const g_st =
-    static_cast<SafetensorsFixtures*>(::testing::AddGlobalTestEnvironment(new SafetensorsFixtures));
-
-std::string Slurp(const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+// The folder of make_safetensors.py's fixtures, written once per build
+// (empty, with a test failure, when the script fails).
+std::string FixtureDir() { return pack_test::WriterFixtures("make_safetensors.py").string(); }
 
 std::string ReadBytes(const SourceTensor& t, uint64_t offset, uint64_t size, Status* st) {
   std::string out(size, '\0');
@@ -56,13 +28,14 @@ std::string ReadBytes(const SourceTensor& t, uint64_t offset, uint64_t size, Sta
 }
 
 TEST(Safetensors, ReadsEveryDType) {
-  ASSERT_FALSE(g_st->dir().empty()) << "make_safetensors.py failed";
-  auto source = DiskSource::Create(g_st->dir());
+  const std::string dir = FixtureDir();
+  ASSERT_FALSE(dir.empty()) << "make_safetensors.py failed";
+  auto source = DiskSource::Create(dir);
   ASSERT_TRUE(source.ok()) << source.status().message();
   std::vector<SourceTensor> out;
   Status st = ReadSafetensors(**source, "model.safetensors", Limits{}, &out);
   ASSERT_TRUE(st.ok()) << st.message();
-  auto expected = nlohmann::json::parse(Slurp(g_st->dir() + "/expected.json"));
+  auto expected = nlohmann::json::parse(Slurp(dir + "/expected.json"));
   ASSERT_EQ(out.size(), expected.size());
   std::set<std::string> dtypes;
   for (size_t i = 0; i < out.size(); ++i) {
@@ -73,7 +46,7 @@ TEST(Safetensors, ReadsEveryDType) {
     EXPECT_EQ(SourceDTypeName(t.dtype), e["dtype"].get<std::string>());
     EXPECT_EQ(t.shape, e["shape"].get<std::vector<int64_t>>());
     EXPECT_NE(t.origin.find("model.safetensors"), std::string::npos);
-    const std::string raw = Slurp(g_st->dir() + "/" + e["file"].get<std::string>());
+    const std::string raw = Slurp(dir + "/" + e["file"].get<std::string>());
     ASSERT_EQ(t.byte_size(), raw.size());
     EXPECT_EQ(ReadBytes(t, 0, raw.size(), &st), raw);
     EXPECT_TRUE(st.ok()) << st.message();
@@ -87,8 +60,9 @@ TEST(Safetensors, ReadsEveryDType) {
 }
 
 TEST(Safetensors, RefusesEightBitFloats) {
-  ASSERT_FALSE(g_st->dir().empty());
-  auto source = DiskSource::Create(g_st->dir());
+  const std::string dir = FixtureDir();
+  ASSERT_FALSE(dir.empty());
+  auto source = DiskSource::Create(dir);
   ASSERT_TRUE(source.ok());
   std::vector<SourceTensor> out;
   Status st = ReadSafetensors(**source, "f8.safetensors", Limits{}, &out);
@@ -197,8 +171,9 @@ TEST(Safetensors, RefusesHostileHeaders) {
 // Every prefix of the real file, and bytes of its header changed: each
 // either lists tensors that read whole or fails with a Status.
 TEST(Safetensors, SurvivesTruncationAndCorruption) {
-  ASSERT_FALSE(g_st->dir().empty());
-  const std::string good = Slurp(g_st->dir() + "/model.safetensors");
+  const std::string dir = FixtureDir();
+  ASSERT_FALSE(dir.empty());
+  const std::string good = Slurp(dir + "/model.safetensors");
   auto exercise = [](const std::string& bytes) {
     std::vector<SourceTensor> out;
     Status st = ReadMem(bytes, &out);

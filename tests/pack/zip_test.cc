@@ -3,14 +3,11 @@
 // data descriptors, with ZIP64 records and extra fields) and numpy's
 // savez, then over damaged copies of them.
 #include <gtest/gtest.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <string>
 
+#include "pack/fixtures.h"
 #include "pack/zip.h"
 #include "tfjs_quant/disk.h"
 #include "tfjs_quant/io.h"
@@ -18,38 +15,13 @@
 namespace tfq {
 namespace {
 
-// The fixtures of make_numpy.py, written once into a temporary folder and
-// removed when the program ends.
-class NumpyFixtures : public ::testing::Environment {
- public:
-  const std::string& dir() {
-    if (dir_.empty()) {
-      char tmpl[] = "/tmp/tfq-zip-test-XXXXXX";
-      if (!mkdtemp(tmpl)) return dir_;
-      const char* python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-      std::string cmd = std::string(python) + " " TFJS_QUANT_SOURCE_DIR "/tests/pack/make_numpy.py " + tmpl;
-      if (std::system(cmd.c_str()) == 0) dir_ = tmpl;
-      else std::filesystem::remove_all(tmpl);
-    }
-    return dir_;
-  }
-  void TearDown() override {
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
-  }
+using pack_test::Slurp;
 
- private:
-  std::string dir_;
-};
-NumpyFixtures* const g_fixtures = static_cast<NumpyFixtures*>(::testing::AddGlobalTestEnvironment(new NumpyFixtures));
+// The folder of make_numpy.py's fixtures, written once per build (empty,
+// with a test failure, when the script fails).
+std::string FixtureDir() { return pack_test::WriterFixtures("make_numpy.py").string(); }
 
-std::string Slurp(const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string FixtureBytes(const std::string& name) { return Slurp(g_fixtures->dir() + "/" + name); }
+std::string FixtureBytes(const std::string& name) { return Slurp(FixtureDir() + "/" + name); }
 
 // What make_numpy.py puts in each test zip.
 std::string Content(std::string_view member) {
@@ -109,8 +81,9 @@ void Put32(std::string& s, size_t at, uint32_t v) {
 }
 
 TEST(Zip, ReadsWhatZipfileWrites) {
-  ASSERT_FALSE(g_fixtures->dir().empty()) << "make_numpy.py failed";
-  auto source = DiskSource::Create(g_fixtures->dir());
+  const std::string dir = FixtureDir();
+  ASSERT_FALSE(dir.empty()) << "make_numpy.py failed";
+  auto source = DiskSource::Create(dir);
   ASSERT_TRUE(source.ok()) << source.status().message();
   for (const char* name : {"stored.zip", "deflated.zip", "descriptor.zip", "zip64.zip"}) {
     SCOPED_TRACE(name);
@@ -142,7 +115,7 @@ TEST(Zip, ReadsWhatZipfileWrites) {
 }
 
 TEST(Zip, StoredMembersAreWindowsOnTheArchive) {
-  ASSERT_FALSE(g_fixtures->dir().empty());
+  ASSERT_FALSE(FixtureDir().empty());
   const std::string bytes = FixtureBytes("stored.zip");
   auto zip = OpenBytes(bytes);
   ASSERT_TRUE(zip.ok()) << zip.status().message();
@@ -156,7 +129,7 @@ TEST(Zip, StoredMembersAreWindowsOnTheArchive) {
 }
 
 TEST(Zip, ReadsNumpyArchives) {
-  ASSERT_FALSE(g_fixtures->dir().empty());
+  ASSERT_FALSE(FixtureDir().empty());
   for (const char* name : {"savez.npz", "savez_compressed.npz", "savez_zip64.npz"}) {
     SCOPED_TRACE(name);
     auto zip = OpenBytes(FixtureBytes(name));
@@ -173,7 +146,7 @@ TEST(Zip, ReadsNumpyArchives) {
 }
 
 TEST(Zip, RefusesMethodsEncryptionAndOversizedMembers) {
-  ASSERT_FALSE(g_fixtures->dir().empty());
+  ASSERT_FALSE(FixtureDir().empty());
   {
     auto zip = OpenBytes(FixtureBytes("bzip2.zip"));
     ASSERT_TRUE(zip.ok()) << zip.status().message();  // listing is fine; opening is not
@@ -210,7 +183,7 @@ TEST(Zip, RefusesMethodsEncryptionAndOversizedMembers) {
 }
 
 TEST(Zip, RefusesDamagedDeflatedMembers) {
-  ASSERT_FALSE(g_fixtures->dir().empty());
+  ASSERT_FALSE(FixtureDir().empty());
   const std::string good = FixtureBytes("deflated.zip");
   auto open_b = [](const std::string& bytes, Status* st) {
     auto zip = OpenBytes(bytes);
@@ -254,7 +227,7 @@ TEST(Zip, RefusesDamagedDeflatedMembers) {
 }
 
 TEST(Zip, RefusesBrokenDirectories) {
-  ASSERT_FALSE(g_fixtures->dir().empty());
+  ASSERT_FALSE(FixtureDir().empty());
   const std::string good = FixtureBytes("stored.zip");
   const size_t end = good.size() - 22;
   ASSERT_EQ(good.compare(end, 4, "PK\5\6"), 0);
@@ -312,7 +285,7 @@ TEST(Zip, RefusesBrokenDirectories) {
 }
 
 TEST(Zip, RefusesBrokenZip64Records) {
-  ASSERT_FALSE(g_fixtures->dir().empty());
+  ASSERT_FALSE(FixtureDir().empty());
   const std::string good = FixtureBytes("zip64.zip");
   const size_t end = good.size() - 22, locator = end - 20;
   ASSERT_EQ(good.compare(locator, 4, "PK\6\7"), 0);
@@ -348,7 +321,7 @@ TEST(Zip, RefusesBrokenZip64Records) {
 // Every truncation of an archive, and every byte of its directory flipped:
 // each either opens and reads or fails with a Status, never crashes.
 TEST(Zip, SurvivesTruncationAndCorruption) {
-  ASSERT_FALSE(g_fixtures->dir().empty());
+  ASSERT_FALSE(FixtureDir().empty());
   for (const char* name : {"zip64.zip", "descriptor.zip", "savez_compressed.npz"}) {
     const std::string good = FixtureBytes(name);
     auto exercise = [](const std::string& bytes) {
