@@ -51,11 +51,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Status r = t.bytes->ReadAt(0, bytes);
     // Deflated data is checked when read: only a format error may show then.
     if (!r.ok() && r.code() != StatusCode::kFormatError) fuzz::Broken("a listed tensor cannot be read", r);
-    entries.push_back({i, "t" + std::to_string(i), {}});
+    // The file's own names, so that what the manifest escapes is fuzzed too;
+    // names pack refuses (not UTF-8, too long) are renamed.
+    std::string name = CheckTensorName(t.name, t.origin).ok() ? t.name : "t" + std::to_string(i);
+    entries.push_back({i, std::move(name), {}});
   }
   if (entries.empty()) return 0;
   auto packed = PackedFiles::Create(std::move(tensors), std::move(entries), {}, limits);
-  if (!packed.ok()) return 0;  // an int64 beyond int32, a bad element on read
+  if (!packed.ok()) return 0;  // an int64 beyond int32, a bad element on read, two equal names
   auto model = Model::Open(**packed, (*packed)->json_name(), limits);
   if (!model.ok()) fuzz::Broken("packed tensors do not open as a model", model.status());
   std::vector<Target> plan(model->tensors().size(), Target::kUint8);

@@ -48,6 +48,16 @@ bool Hidden(uint32_t cp) {
 
 }  // namespace
 
+bool IsUtf8(std::string_view s) {
+  uint32_t cp;
+  for (size_t i = 0; i < s.size();) {
+    const size_t len = Utf8At(s, i, &cp);
+    if (len == 0) return false;
+    i += len;
+  }
+  return true;
+}
+
 std::string Printable(std::string_view s, size_t max_bytes) {
   std::string out;
   char buf[16];

@@ -29,7 +29,11 @@ int Run(const ExportArgs& a) {
   auto opened = OpenModel(a.in, a.limits);
   if (!opened.ok()) return Fail(opened.status());
   std::error_code ec;
-  if (!a.force && fs::symlink_status(a.out, ec).type() != fs::file_type::not_found) {
+  const fs::file_type type = fs::symlink_status(a.out, ec).type();
+  if (ec && type != fs::file_type::not_found) {
+    return Fail(IOError("cannot look at " + Quoted(a.out, 300) + ": " + ec.message()));
+  }
+  if (!a.force && type != fs::file_type::not_found) {
     return Fail(AlreadyExists(Quoted(a.out, 300) + " exists; choose another name or add --force to replace it"));
   }
   const ExportFormat format = ext == ".npz" ? ExportFormat::kNpz : ExportFormat::kSafetensors;

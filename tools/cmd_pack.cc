@@ -104,6 +104,7 @@ Result<std::vector<PackEntry>> PlanEntries(const PackArgs& a, const std::vector<
     if (any(exclude, s.name)) continue;
     // A PyTorch BatchNorm's step counter is no weight of a tfjs layer.
     if (a.layout == "torch" && s.name.ends_with("num_batches_tracked")) continue;
+    TFQ_RETURN_IF_ERROR(CheckTensorName(s.name, s.origin));  // before any regular expression sees it
     PackEntry e;
     e.source = i;
     e.name = s.name;
@@ -187,7 +188,8 @@ int Run(const PackArgs& a) {
 Runner SetupPack(CLI::App& sub) {
   auto a = std::make_shared<PackArgs>();
   sub.add_option("INPUT... OUT", a->paths,
-                 "Files to read (.pt .pth .bin .safetensors .npy .npz .h5 .keras .onnx), then the new output folder")
+                 "Files to read (.pt .pth .bin .ckpt .safetensors .npy .npz .h5 .hdf5 .keras .onnx), then the new output "
+                 "folder")
       ->required()
       ->expected(2, -1);
   sub.add_option("--name", a->name,
@@ -197,7 +199,8 @@ Runner SetupPack(CLI::App& sub) {
                  "A model JSON (layers or graph topology) to write with the packed manifest in it; the weights it "
                  "declares are checked against the packed ones first");
   sub.add_option("--rename", a->renames,
-                 "'REGEX=>REPLACEMENT' (ECMAScript syntax, $1 for groups) applied to every name; repeatable, in order")
+                 "'REGEX=>REPLACEMENT' (ECMAScript syntax, $1 for groups; every match replaced, anchor with ^...$ for "
+                 "one) applied to every name; repeatable, in order")
       ->type_name("'REGEX=>REPL'");
   sub.add_option("--prefix", a->prefix, "Put PREFIX before every name (after --rename)");
   sub.add_option("--transpose", a->transposes,
@@ -205,15 +208,17 @@ Runner SetupPack(CLI::App& sub) {
                  "PERM[i]), e.g. '*conv*.weight=2,3,1,0'; repeatable, the first match wins")
       ->type_name("'PATTERN=PERM'");
   sub.add_option("--layout", a->layout,
-                 "'torch': transpose PyTorch conv (OIHW -> HWIO), depthwise (named *depthwise* or *dw*) and "
+                 "'torch': transpose PyTorch conv (OIHW -> HWIO), depthwise (named *depthwise* or with a 'dw' part) and "
                  "Linear .weight ([out,in] -> [in,out]) tensors by rank and name, and leave out num_batches_tracked; "
                  "--transpose wins over it");
   sub.add_option("--include", a->include, "Comma-separated patterns: pack only tensors whose input name matches");
   sub.add_option("--exclude", a->exclude, "Comma-separated patterns: leave out tensors whose input name matches");
   sub.add_flag("--keep-float16", a->keep_float16,
                "Store float16 inputs as float16 (tfjs decodes them to float32) instead of widening them");
-  sub.add_flag("--force", a->force, "Replace OUT if it exists and is not empty");
-  sub.add_option("--weight_shard_size_bytes,--shard-size", a->quant.shard_size, "Bytes per shard file (default 4194304)");
+  // OUT is the last of the positionals: only the shard size and --force.
+  std::string unused_out;
+  AddOutputOptions(sub, unused_out, a->quant.shard_size, a->force);
+  sub.remove_option(sub.get_option("OUT"));
   AddWriteOptions(sub, a->write);
   AddLimitOption(sub, a->limits);
   AddQuantizeFlags(sub, a->quant);

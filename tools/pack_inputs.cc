@@ -7,6 +7,27 @@
 
 namespace tfq::cli {
 namespace fs = std::filesystem;
+namespace {
+
+// A folder whose every opened file is remembered: what a reader reads
+// besides the file named (ONNX external data) is an input too.
+class RecordingSource : public FileSource {
+ public:
+  RecordingSource(std::unique_ptr<DiskSource> disk, fs::path folder, std::vector<fs::path>* opened)
+      : disk_(std::move(disk)), folder_(std::move(folder)), opened_(opened) {}
+  Result<std::unique_ptr<RandomAccessFile>> Open(std::string_view path) override {
+    opened_->push_back(folder_ / std::string(path));
+    return disk_->Open(path);
+  }
+  std::string Describe(std::string_view path) const override { return disk_->Describe(path); }
+
+ private:
+  std::unique_ptr<DiskSource> disk_;
+  fs::path folder_;
+  std::vector<fs::path>* opened_;
+};
+
+}  // namespace
 
 Result<PackInputs> ReadPackInputs(const std::vector<std::string>& paths, const Limits& limits) {
   PackInputs in;
@@ -28,9 +49,11 @@ Result<PackInputs> ReadPackInputs(const std::vector<std::string>& paths, const L
       return Unsupported(Quoted(p, 300) + ": Keras .h5 files need the native tfjs-quant (libhdf5)");
 #else
       s = ReadHdf5(p, Printable(p, 300), limits, &in.tensors);
+      in.inputs.files.push_back(path);  // read by libhdf5, not through a source
 #endif
     } else {
-      TFQ_ASSIGN_OR_RETURN(auto source, DiskSource::Create(folder));
+      TFQ_ASSIGN_OR_RETURN(auto disk, DiskSource::Create(folder));
+      auto source = std::make_unique<RecordingSource>(std::move(disk), folder, &in.inputs.files);
       if (*format == "safetensors") s = ReadSafetensors(*source, name, limits, &in.tensors);
       else if (*format == "npy") s = ReadNpy(*source, name, path.stem().string(), limits, &in.tensors);
       else if (*format == "npz") s = ReadNpz(*source, name, limits, &in.tensors);
@@ -44,7 +67,6 @@ Result<PackInputs> ReadPackInputs(const std::vector<std::string>& paths, const L
       in.folders.push_back(std::move(source));
     }
     TFQ_RETURN_IF_ERROR(s);
-    in.inputs.files.push_back(path);
     if (in.inputs.folder.empty()) in.inputs.folder = folder;
   }
   return in;

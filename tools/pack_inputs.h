@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // pack's inputs on disk: each file read by the reader its name asks for,
-// and the check of packed weights against the model JSON that will hold
-// them.
+// and every file a reader opened (ONNX external data too) listed as an
+// input that no output may touch.
 #pragma once
 
 #include <memory>
@@ -15,7 +15,7 @@
 namespace tfq::cli {
 
 struct PackInputs {
-  std::vector<std::unique_ptr<DiskSource>> folders;  // keep the tensors' files reachable
+  std::vector<std::unique_ptr<FileSource>> folders;  // keep the tensors' files reachable
   std::vector<SourceTensor> tensors;                 // every input's, in order
   InputPaths inputs;                                 // what no output may touch
 };

@@ -19,8 +19,9 @@ enum class ExportFormat : uint8_t { kSafetensors, kNpz };
 // Receives the file's bytes in order.
 using ExportWriter = std::function<Status(std::span<const uint8_t>)>;
 
-// String and complex64 weights have no place in either format: kUnsupported
-// naming the first one, before anything is written.
+// String and complex64 weights have no place in either format, nor quantized
+// int32 ones (a legacy form) or, in safetensors, one named "__metadata__":
+// kUnsupported naming the first one, before anything is written.
 Status ExportWeights(const Model& model, ExportFormat format, const ExportWriter& write);
 
 }  // namespace tfq

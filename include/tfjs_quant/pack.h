@@ -48,8 +48,8 @@ unsigned SourceDTypeBytes(SourceDType d);
 
 // A tensor's elements: all of them, C order (last axis fastest), each as
 // `SourceDTypeBytes` little-endian bytes. Implementations read from a file
-// range (RangeBytes), gather strided or byte-swapped elements, decode
-// varints (ONNX typed fields) or call a library (HDF5).
+// range (RangeBytes), gather strided or byte-swapped elements, hold
+// decoded varints (ONNX typed fields) or call a library (HDF5).
 class SourceBytes {
  public:
   virtual ~SourceBytes() = default;
@@ -71,16 +71,6 @@ class RangeBytes : public SourceBytes {
  private:
   std::shared_ptr<const RandomAccessFile> file_;
   uint64_t offset_;
-};
-
-// Elements held in memory (decoded while listing: ONNX typed fields).
-class OwnedBytes : public SourceBytes {
- public:
-  explicit OwnedBytes(std::vector<uint8_t> bytes) : bytes_(std::move(bytes)) {}
-  Status ReadAt(uint64_t offset, std::span<uint8_t> dst) const override;
-
- private:
-  std::vector<uint8_t> bytes_;
 };
 
 struct SourceTensor {

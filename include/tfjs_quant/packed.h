@@ -48,6 +48,14 @@ struct PackOptions {
 // The tfjs dtype a source dtype becomes.
 DType PackedDType(SourceDType d);
 
+// Longest tensor name pack accepts: far above any real one, and short
+// enough for regular expressions (--rename) and messages.
+inline constexpr size_t kMaxTensorName = 4096;
+// Checks a tensor name from an input file (`origin` names it in messages):
+// valid UTF-8, as JSON and JavaScript need it, and at most kMaxTensorName
+// bytes.
+Status CheckTensorName(std::string_view name, std::string_view origin);
+
 // Checks that `perm` is a permutation of 0..rank-1; `tensor` names it.
 Status CheckPermutation(std::span<const int> perm, size_t rank, std::string_view tensor);
 

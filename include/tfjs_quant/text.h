@@ -23,6 +23,9 @@ inline constexpr size_t kShownBytes = 160;
 // "...(N bytes)". Backslashes are shown as they are.
 std::string Printable(std::string_view s, size_t max_bytes = kShownBytes);
 
+// True if `s` is valid UTF-8 (no overlong forms, surrogates or code points
+// above U+10FFFF): what JSON text and JavaScript strings can hold as is.
+bool IsUtf8(std::string_view s);
 // Printable(s) in single quotes: 'conv1/kernel'.
 std::string Quoted(std::string_view s, size_t max_bytes = kShownBytes);
 

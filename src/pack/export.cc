@@ -64,6 +64,9 @@ Status Safetensors(const Model& model, const std::vector<Item>& items, const Exp
   std::string header = "{";
   uint64_t at = 0;
   for (const Item& it : items) {
+    if (it.e->name == "__metadata__") {
+      return Unsupported("a weight named '__metadata__': safetensors keeps that key for its metadata");
+    }
     const char* dtype = it.e->dtype == DType::kFloat32 ? "F32" : it.e->dtype == DType::kInt32 ? "I32" : "BOOL";
     header += (at || header.size() > 1 ? "," : "") + json::PythonStringLiteral(it.e->name) + ":{\"dtype\":\"" +
               dtype + "\",\"shape\":" + ShapeJson(it.e->shape, false) + ",\"data_offsets\":[" + std::to_string(at) +
@@ -85,6 +88,10 @@ Status Safetensors(const Model& model, const std::vector<Item>& items, const Exp
   }
   return Status::Ok();
 }
+
+// Zip record signatures (APPNOTE 4.3).
+constexpr uint32_t kLocalHeader = 0x04034b50, kCentralHeader = 0x02014b50, kZip64End = 0x06064b50,
+                   kZip64Locator = 0x07064b50, kEnd = 0x06054b50;
 
 // Little-endian fields of zip headers.
 struct Out {
@@ -115,8 +122,8 @@ std::string NpyHeader(const Item& it) {
 }
 
 // A zip of stored members with ZIP64 records throughout (as numpy's savez
-// writes them), each member's CRC-32 in a data descriptor after its data,
-// so that every tensor is decoded once and streamed.
+// writes them). Each tensor is decoded once, its CRC-32 computed, then its
+// header and bytes written: no data descriptors, so any zip reader takes it.
 Status Npz(const Model& model, const std::vector<Item>& items, const ExportWriter& write) {
   struct Central {
     std::string name;
@@ -130,39 +137,36 @@ Status Npz(const Model& model, const std::vector<Item>& items, const ExportWrite
     const std::string name = it.e->name + ".npy";
     if (name.size() > 65535) return Unsupported(Quoted(it.e->name) + ": a name too long for a zip member");
     const std::string npy = NpyHeader(it);
-    const uint64_t size = npy.size() + it.bytes;
-    Out h;
-    h.u32(0x04034b50);
-    h.u16(45);      // version needed: ZIP64
-    h.u16(0x0808);  // data descriptor follows; UTF-8 name
-    h.u16(0);       // stored
-    h.u16(0), h.u16(0x21);  // time, date: 1980-01-01, fixed for reproducible bytes
-    h.u32(0), h.u32(0xffffffff), h.u32(0xffffffff);
-    h.u16(static_cast<uint32_t>(name.size()));
-    h.u16(20);
-    h.s += name;
-    h.u16(1), h.u16(16), h.u64(size), h.u64(size);
-    TFQ_RETURN_IF_ERROR(write(Bytes(h.s)));
-    TFQ_RETURN_IF_ERROR(write(Bytes(npy)));
+    TFQ_RETURN_IF_ERROR(Decoded(model, it, &data));
+    const uint64_t size = npy.size() + data.size();
     uLong crc = crc32(0L, Z_NULL, 0);
     crc = crc32(crc, reinterpret_cast<const Bytef*>(npy.data()), static_cast<uInt>(npy.size()));
-    TFQ_RETURN_IF_ERROR(Decoded(model, it, &data));
     for (size_t k = 0; k < data.size();) {
       const size_t n = std::min<size_t>(data.size() - k, size_t{1} << 30);
       crc = crc32(crc, data.data() + k, static_cast<uInt>(n));
       k += n;
     }
+    Out h;
+    h.u32(kLocalHeader);
+    h.u16(45);      // version needed: ZIP64
+    h.u16(0x0800);  // UTF-8 name
+    h.u16(0);       // stored
+    h.u16(0), h.u16(0x21);  // time, date: 1980-01-01, fixed for reproducible bytes
+    h.u32(static_cast<uint32_t>(crc)), h.u32(0xffffffff), h.u32(0xffffffff);
+    h.u16(static_cast<uint32_t>(name.size()));
+    h.u16(20);
+    h.s += name;
+    h.u16(1), h.u16(16), h.u64(size), h.u64(size);  // ZIP64 extra: sizes
+    TFQ_RETURN_IF_ERROR(write(Bytes(h.s)));
+    TFQ_RETURN_IF_ERROR(write(Bytes(npy)));
     TFQ_RETURN_IF_ERROR(write(data));
-    Out d;
-    d.u32(0x08074b50), d.u32(static_cast<uint32_t>(crc)), d.u64(size), d.u64(size);
-    TFQ_RETURN_IF_ERROR(write(Bytes(d.s)));
     central.push_back({name, static_cast<uint32_t>(crc), size, at});
-    at += h.s.size() + size + d.s.size();
+    at += h.s.size() + size;
   }
   Out c;
   for (const Central& m : central) {
-    c.u32(0x02014b50);
-    c.u16(45), c.u16(45), c.u16(0x0808), c.u16(0), c.u16(0), c.u16(0x21);
+    c.u32(kCentralHeader);
+    c.u16(45), c.u16(45), c.u16(0x0800), c.u16(0), c.u16(0), c.u16(0x21);
     c.u32(m.crc), c.u32(0xffffffff), c.u32(0xffffffff);
     c.u16(static_cast<uint32_t>(m.name.size()));
     c.u16(28), c.u16(0), c.u16(0), c.u16(0), c.u32(0);
@@ -171,10 +175,10 @@ Status Npz(const Model& model, const std::vector<Item>& items, const ExportWrite
     c.u16(1), c.u16(24), c.u64(m.size), c.u64(m.size), c.u64(m.offset);
   }
   const uint64_t cd_offset = at, cd_size = c.s.size();
-  c.u32(0x06064b50), c.u64(44), c.u16(45), c.u16(45), c.u32(0), c.u32(0);
+  c.u32(kZip64End), c.u64(44), c.u16(45), c.u16(45), c.u32(0), c.u32(0);
   c.u64(central.size()), c.u64(central.size()), c.u64(cd_size), c.u64(cd_offset);
-  c.u32(0x07064b50), c.u32(0), c.u64(cd_offset + cd_size), c.u32(1);
-  c.u32(0x06054b50), c.u16(0), c.u16(0), c.u16(0xffff), c.u16(0xffff), c.u32(0xffffffff), c.u32(0xffffffff), c.u16(0);
+  c.u32(kZip64Locator), c.u32(0), c.u64(cd_offset + cd_size), c.u32(1);
+  c.u32(kEnd), c.u16(0), c.u16(0), c.u16(0xffff), c.u16(0xffff), c.u32(0xffffffff), c.u32(0xffffffff), c.u16(0);
   return write(Bytes(c.s));
 }
 

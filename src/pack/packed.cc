@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <condition_variable>
 #include <mutex>
 #include <new>
 #include <set>
@@ -15,6 +16,26 @@
 #include "tfjs_quant/text.h"
 
 namespace tfq {
+
+namespace {
+
+// A tensor-sized buffer that fails as kOutOfMemory instead of aborting
+// (std::vector has no exception to throw here).
+struct Buffer {
+  std::unique_ptr<uint8_t[]> data;
+  size_t size = 0;
+  static Result<Buffer> Make(uint64_t n, std::string_view what) {
+    Buffer b;
+    if (n > std::numeric_limits<size_t>::max() / 2) return OutOfMemory(Quoted(what) + " does not fit in memory");
+    b.data.reset(new (std::nothrow) uint8_t[n == 0 ? 1 : n]);
+    if (!b.data) return OutOfMemory("no memory for the " + Bytes(n) + " of " + Quoted(what));
+    b.size = static_cast<size_t>(n);
+    return b;
+  }
+  std::span<uint8_t> span() { return {data.get(), size}; }
+};
+
+}  // namespace
 
 struct PackedFiles::Layout {
   struct Item {
@@ -31,6 +52,16 @@ struct PackedFiles::Layout {
   };
   std::vector<Item> items;
   uint64_t total = 0;
+
+  // The last tensor that needed converting, shared by every file opened on
+  // the shard (a Model opens it for each read) and every thread: a large
+  // tensor is read in parts, and is converted once. A thread that finds it
+  // being converted waits instead of converting it again.
+  mutable std::mutex mu;
+  mutable std::condition_variable built;
+  mutable std::shared_ptr<const Buffer> cached;
+  mutable size_t cached_index = 0;
+  mutable bool building = false;
 };
 
 DType PackedDType(SourceDType d) {
@@ -40,6 +71,16 @@ DType PackedDType(SourceDType d) {
     case SourceDType::kBool: return DType::kBool;
     default: return DType::kInt32;
   }
+}
+
+Status CheckTensorName(std::string_view name, std::string_view origin) {
+  if (name.empty()) return InvalidArgument(std::string(origin) + ": a tensor would get an empty name");
+  if (name.size() > kMaxTensorName) {
+    return Unsupported(std::string(origin) + ": a tensor name of " + Bytes(name.size()) + " (" + Quoted(name) +
+                       "); pack takes names of at most " + Bytes(kMaxTensorName));
+  }
+  if (!IsUtf8(name)) return Unsupported(std::string(origin) + ": the tensor name " + Quoted(name) + " is not UTF-8");
+  return Status::Ok();
 }
 
 Status CheckPermutation(std::span<const int> perm, size_t rank, std::string_view tensor) {
@@ -57,9 +98,15 @@ Status CheckPermutation(std::span<const int> perm, size_t rank, std::string_view
 }
 
 std::vector<int> TorchLayoutPermutation(std::string_view name, std::span<const int64_t> shape) {
-  auto ends = [&](std::string_view s) { return name.size() >= s.size() && name.substr(name.size() - s.size()) == s; };
-  if (!ends("weight")) return {};
-  const bool depthwise = name.find("depthwise") != std::string_view::npos || name.find("dw") != std::string_view::npos;
+  if (!name.ends_with("weight")) return {};
+  // "depthwise" anywhere, or "dw" as a whole part of the name ("conv_dw.weight", "dw.0.weight").
+  bool depthwise = name.find("depthwise") != std::string_view::npos;
+  for (size_t b = 0; b < name.size() && !depthwise;) {
+    size_t e = name.find_first_of("._/", b);
+    if (e == std::string_view::npos) e = name.size();
+    depthwise = name.substr(b, e - b) == "dw";
+    b = e + 1;
+  }
   switch (shape.size()) {
     case 2:  // Linear [out, in] -> Dense [in, out]; embeddings are [num, dim] in both
       if (name.find("embed") != std::string_view::npos) return {};
@@ -76,12 +123,10 @@ std::vector<int> TorchLayoutPermutation(std::string_view name, std::span<const i
 namespace {
 
 // Reads a whole source tensor.
-Status ReadSource(const SourceTensor& t, std::vector<uint8_t>* out) {
-  const uint64_t n = t.byte_size();
-  if (n > std::numeric_limits<size_t>::max()) return OutOfMemory(Quoted(t.name) + " does not fit in memory");
-  out->resize(n);
-  if (n == 0) return Status::Ok();
-  return t.bytes->ReadAt(0, *out).Prefixed(t.origin);
+Result<Buffer> ReadSource(const SourceTensor& t) {
+  TFQ_ASSIGN_OR_RETURN(Buffer b, Buffer::Make(t.byte_size(), t.name));
+  if (b.size > 0) TFQ_RETURN_IF_ERROR(t.bytes->ReadAt(0, b.span()).Prefixed(t.origin));
+  return b;
 }
 
 template <typename T>
@@ -92,11 +137,9 @@ T Load(const uint8_t* p) {
 }
 
 // Source elements to the stored element type, in the source's order.
-Status ConvertElements(const PackedFiles::Layout::Item& it, const std::vector<uint8_t>& in, std::vector<uint8_t>* out) {
+// `o` holds num_elements * out_bytes.
+Status ConvertElements(const PackedFiles::Layout::Item& it, const uint8_t* p, uint8_t* o) {
   const uint64_t n = it.src.num_elements;
-  out->resize(n * it.out_bytes);
-  uint8_t* o = out->data();
-  const uint8_t* p = in.data();
   auto put_f32 = [&](uint64_t i, float v) { std::memcpy(o + 4 * i, &v, 4); };
   auto put_i32 = [&](uint64_t i, int64_t v) -> bool {
     if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()) return false;
@@ -188,27 +231,23 @@ void Permute(const uint8_t* in, uint8_t* out, std::span<const int64_t> in_shape,
 }
 
 // A tensor's bytes as stored in the shard.
-Status Materialize(const PackedFiles::Layout::Item& it, std::vector<uint8_t>* out) {
-  std::vector<uint8_t> raw, converted;
-  TFQ_RETURN_IF_ERROR(ReadSource(it.src, &raw));
-  TFQ_RETURN_IF_ERROR(ConvertElements(it, raw, &converted));
+Result<Buffer> Materialize(const PackedFiles::Layout::Item& it) {
+  TFQ_ASSIGN_OR_RETURN(Buffer raw, ReadSource(it.src));
+  TFQ_ASSIGN_OR_RETURN(Buffer converted, Buffer::Make(it.size, it.src.name));
+  TFQ_RETURN_IF_ERROR(ConvertElements(it, raw.data.get(), converted.data.get()));
+  if (it.perm.empty()) return converted;
   raw = {};
-  if (it.perm.empty()) {
-    *out = std::move(converted);
-    return Status::Ok();
-  }
-  out->resize(converted.size());
+  TFQ_ASSIGN_OR_RETURN(Buffer out, Buffer::Make(it.size, it.src.name));
   const uint64_t n = it.src.num_elements;
   switch (it.out_bytes) {
-    case 1: Permute<1>(converted.data(), out->data(), it.src.shape, it.perm, n); break;
-    case 2: Permute<2>(converted.data(), out->data(), it.src.shape, it.perm, n); break;
-    default: Permute<4>(converted.data(), out->data(), it.src.shape, it.perm, n); break;
+    case 1: Permute<1>(converted.data.get(), out.data.get(), it.src.shape, it.perm, n); break;
+    case 2: Permute<2>(converted.data.get(), out.data.get(), it.src.shape, it.perm, n); break;
+    default: Permute<4>(converted.data.get(), out.data.get(), it.src.shape, it.perm, n); break;
   }
-  return Status::Ok();
+  return out;
 }
 
-// The one shard: tensors back to back in manifest order. The last tensor
-// that needed converting is kept, since a large one is read in parts.
+// The one shard: tensors back to back in manifest order.
 class ShardFile : public RandomAccessFile {
  public:
   explicit ShardFile(std::shared_ptr<const PackedFiles::Layout> layout) : layout_(std::move(layout)) {}
@@ -231,7 +270,7 @@ class ShardFile : public RandomAccessFile {
         TFQ_RETURN_IF_ERROR(it->src.bytes->ReadAt(at, part).Prefixed(it->src.origin));
       } else {
         TFQ_ASSIGN_OR_RETURN(auto bytes, Converted(static_cast<size_t>(it - items.begin())));
-        std::memcpy(part.data(), bytes->data() + at, n);
+        std::memcpy(part.data(), bytes->data.get() + at, n);
       }
       done += n;
     }
@@ -239,22 +278,27 @@ class ShardFile : public RandomAccessFile {
   }
 
  private:
-  Result<std::shared_ptr<const std::vector<uint8_t>>> Converted(size_t index) const {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (cached_index_ != index || !cached_) {
-      cached_.reset();
-      auto bytes = std::make_shared<std::vector<uint8_t>>();
-      TFQ_RETURN_IF_ERROR(Materialize(layout_->items[index], bytes.get()));
-      cached_ = std::move(bytes);
-      cached_index_ = index;
+  Result<std::shared_ptr<const Buffer>> Converted(size_t index) const {
+    const PackedFiles::Layout& l = *layout_;
+    std::unique_lock<std::mutex> lock(l.mu);
+    l.built.wait(lock, [&] { return !l.building; });
+    if (l.cached && l.cached_index == index) return l.cached;
+    l.cached.reset();
+    l.building = true;
+    lock.unlock();
+    auto bytes = Materialize(l.items[index]);
+    lock.lock();
+    l.building = false;
+    if (bytes.ok()) {
+      l.cached = std::make_shared<const Buffer>(std::move(bytes).value());
+      l.cached_index = index;
     }
-    return cached_;
+    l.built.notify_all();
+    if (!bytes.ok()) return bytes.status();
+    return l.cached;
   }
 
   std::shared_ptr<const PackedFiles::Layout> layout_;
-  mutable std::mutex mu_;
-  mutable std::shared_ptr<const std::vector<uint8_t>> cached_;
-  mutable size_t cached_index_ = 0;
 };
 
 std::string EntryJson(const PackedFiles::Layout::Item& it) {
@@ -317,7 +361,7 @@ Result<std::unique_ptr<PackedFiles>> PackedFiles::Create(std::vector<SourceTenso
                              " (check --rename and --prefix; the second is " + Quoted(src.name) + " from " +
                              src.origin + ")");
     }
-    if (e.name.empty()) return InvalidArgument(Quoted(src.name) + " from " + src.origin + " would get an empty name");
+    TFQ_RETURN_IF_ERROR(CheckTensorName(e.name, src.origin));
     Layout::Item it;
     it.src = src;
     it.name = e.name;
@@ -340,8 +384,10 @@ Result<std::unique_ptr<PackedFiles>> PackedFiles::Create(std::vector<SourceTenso
                             src.dtype == SourceDType::kBool || it.float16;
     it.direct = same_bytes && it.perm.empty();
     if (src.dtype == SourceDType::kInt64 || src.dtype == SourceDType::kUInt64 || src.dtype == SourceDType::kUInt32) {
-      std::vector<uint8_t> bytes;  // a value beyond int32 is found now, before anything is written
-      TFQ_RETURN_IF_ERROR(Materialize(it, &bytes));
+      // A value beyond int32 is found now, before anything is written.
+      TFQ_ASSIGN_OR_RETURN(Buffer raw, ReadSource(it.src));
+      TFQ_ASSIGN_OR_RETURN(Buffer converted, Buffer::Make(it.size, it.src.name));
+      TFQ_RETURN_IF_ERROR(ConvertElements(it, raw.data.get(), converted.data.get()));
     }
     layout->items.push_back(std::move(it));
   }

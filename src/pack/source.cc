@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <cstring>
 
 #include "pack/zip.h"
 #include "tfjs_quant/manifest.h"
@@ -38,14 +37,6 @@ unsigned SourceDTypeBytes(SourceDType d) {
   return 1;
 }
 
-Status OwnedBytes::ReadAt(uint64_t offset, std::span<uint8_t> dst) const {
-  if (offset > bytes_.size() || dst.size() > bytes_.size() - offset) {
-    return Internal("a read past the end of a tensor held in memory");
-  }
-  if (!dst.empty()) std::memcpy(dst.data(), bytes_.data() + offset, dst.size());
-  return Status::Ok();
-}
-
 Result<uint64_t> CheckSourceShape(std::span<const int64_t> shape, const Limits& limits, std::string_view what) {
   if (shape.size() > limits.rank) {
     return LimitExceeded(std::string(what) + ": rank " + std::to_string(shape.size()) + " " +
@@ -74,7 +65,7 @@ Result<std::shared_ptr<const RandomAccessFile>> OpenShared(FileSource& source, s
 }
 
 std::optional<std::string_view> PackFormatOf(std::string_view path) {
-  auto ends = [&](std::string_view s) { return path.size() >= s.size() && path.substr(path.size() - s.size()) == s; };
+  auto ends = [&](std::string_view s) { return path.ends_with(s); };
   if (ends(".safetensors")) return "safetensors";
   if (ends(".npy")) return "npy";
   if (ends(".npz")) return "npz";

@@ -15,6 +15,8 @@
 #include "pack/zip.h"
 #include "tfjs_quant/manifest.h"
 #include "tfjs_quant/pack.h"
+#include "tfjs_quant/packed.h"
+#include "tfjs_quant/text.h"
 #include "tfjs_quant/text.h"
 
 namespace tfq {
@@ -104,6 +106,7 @@ struct PathNode {
   uint32_t parent = 0;
   bool by_position = false;
   uint64_t key = 0;  // an object index (a str or int key), or a list position
+  uint64_t length = 0;  // of the name up to here, so a long one is refused before it is built
 };
 
 struct Named {
@@ -120,7 +123,7 @@ class Walker {
   Status Collect(uint32_t root, std::vector<Named>* out) {
     nodes_.assign(1, PathNode{});
     std::vector<std::pair<uint32_t, uint32_t>> todo{{root, 0}};  // object, its node
-    uint64_t name_bytes = 0;
+    uint64_t name_bytes = 0, steps = 0;
     while (!todo.empty()) {
       auto [obj, node] = todo.back();
       todo.pop_back();
@@ -128,6 +131,10 @@ class Walker {
       if (o.kind == PickleKind::kTensor) {
         if (out->size() >= limits_.weights) {
           return LimitExceeded(what_ + ": more tensors than " + LimitText("weights", limits_.weights) + " allows");
+        }
+        if (nodes_[node].length > kMaxTensorName) {
+          return Unsupported(what_ + ": a tensor is named by a path of " + Bytes(nodes_[node].length) +
+                             "; pack takes names of at most " + Bytes(kMaxTensorName));
         }
         std::string name = NameOf(node);
         name_bytes += name.size();
@@ -142,6 +149,14 @@ class Walker {
       const std::vector<uint32_t>& items = p_.items_of(obj);
       const bool dict = o.kind == PickleKind::kDict;
       const size_t step = dict ? 2 : 1;
+      // Every item looked at counts, skipped scalars too: a list of a million
+      // numbers referenced a million times must not take hours.
+      steps += items.size();
+      if (steps > uint64_t{budget_} * 4) {
+        return LimitExceeded(what_ + ": its containers hold more than " + std::to_string(uint64_t{budget_} * 4) +
+                             " items in all, counted per reference; " + LimitText("weights", limits_.weights) +
+                             " bounds it");
+      }
       for (size_t i = items.size(); i >= step; i -= step) {  // reversed: the stack pops them in order
         const uint32_t value = items[i - 1];
         const PickleKind vk = p_.at(value).kind;
@@ -164,6 +179,7 @@ class Walker {
                                " times (a container holding itself, or shared very often); " +
                                LimitText("weights", limits_.weights) + " bounds it");
         }
+        n.length = nodes_[node].length + (node == 0 ? 0 : 1) + KeyLength(n);
         nodes_.push_back(n);
         todo.emplace_back(value, static_cast<uint32_t>(nodes_.size() - 1));
       }
@@ -172,6 +188,11 @@ class Walker {
   }
 
  private:
+  uint64_t KeyLength(const PathNode& n) const {
+    if (n.by_position) return std::to_string(n.key).size();
+    const PickleObject& k = p_.at(static_cast<uint32_t>(n.key));
+    return k.kind == PickleKind::kInt ? std::to_string(k.integer).size() : p_.string_of(static_cast<uint32_t>(n.key)).size();
+  }
   std::string NameOf(uint32_t node) const {
     std::vector<uint32_t> chain;
     for (uint32_t n = node; n != 0; n = nodes_[n].parent) chain.push_back(n);

@@ -449,14 +449,21 @@ TEST(TorchArchive, DeepNestingIsWalkedWithoutRecursion) {
   Limits small;
   small.weights = 100;
   EXPECT_STATUS(ReadPickle(lists, {}, &got, small), StatusCode::kLimitExceeded, "the limit weights (100)");
-  // {"a": {"a": ... {"w": tensor}}}: one tensor named a.a.....a.w.
-  std::string dicts = "\x80\x02";
-  for (int i = 0; i < kDepth; ++i) dicts += "}" + Str("a");
-  dicts += "}" + Str("w") + Tensor({2}, {1}, 0, 2) + "s" + std::string(kDepth, 's') + ".";
-  Status s = ReadPickle(dicts, {{"0", FloatRange(2)}}, &got);
+  // {"a": {"a": ... {"w": tensor}}}: walked to the bottom, where the
+  // tensor's name would be a.a.....a.w, 200,001 bytes: refused before it
+  // is built. 2,000 levels (a 4,001-byte name) are read.
+  auto nested = [&](int depth) {
+    std::string dicts = "\x80\x02";
+    for (int i = 0; i < depth; ++i) dicts += "}" + Str("a");
+    return dicts + "}" + Str("w") + Tensor({2}, {1}, 0, 2) + "s" + std::string(depth, 's') + ".";
+  };
+  EXPECT_STATUS(ReadPickle(nested(kDepth), {{"0", FloatRange(2)}}, &got), StatusCode::kUnsupported,
+                "a tensor is named by a path of 200001 bytes");
+  got.clear();
+  Status s = ReadPickle(nested(2000), {{"0", FloatRange(2)}}, &got);
   ASSERT_TRUE(s.ok()) << s.message();
   ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(got[0].name.size(), 2u * kDepth + 1);
+  EXPECT_EQ(got[0].name.size(), 2u * 2000 + 1);
   EXPECT_EQ(got[0].name.substr(got[0].name.size() - 5), "a.a.w");
 }
 
