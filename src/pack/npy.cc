@@ -12,6 +12,7 @@
 #include "tfjs_quant/manifest.h"
 #include "tfjs_quant/pack.h"
 #include "tfjs_quant/text.h"
+#include "util/bits.h"
 
 namespace tfq {
 namespace {
@@ -23,8 +24,6 @@ constexpr uint64_t kMaxHeaderBytes = uint64_t{1} << 20;
 constexpr uint64_t kMemberHeaderRoom = uint64_t{1} << 20;
 // Bytes read at a time when swapping or reordering.
 constexpr uint64_t kChunkBytes = uint64_t{1} << 20;
-
-bool Within(uint64_t offset, uint64_t size, uint64_t total) { return offset <= total && size <= total - offset; }
 
 struct NpyHeader {
   SourceDType dtype = SourceDType::kFloat32;
@@ -210,11 +209,11 @@ Status ParseHeader(const RandomAccessFile& file, const std::string& what, const 
   }
   uint64_t header_len, start;
   if (major == 1) {
-    header_len = pre[8] | pre[9] << 8;
+    header_len = LoadLE<uint16_t>(pre + 8);
     start = 10;
   } else {
     if (size < 12) return FormatError(what + ": the npy preamble is cut short");
-    header_len = pre[8] | pre[9] << 8 | pre[10] << 16 | static_cast<uint64_t>(pre[11]) << 24;
+    header_len = LoadLE<uint32_t>(pre + 8);
     start = 12;
   }
   if (header_len > kMaxHeaderBytes) {

@@ -19,6 +19,7 @@
 #include "tfjs_quant/manifest.h"
 #include "tfjs_quant/pack.h"
 #include "tfjs_quant/text.h"
+#include "util/bits.h"
 
 namespace tfq {
 namespace {
@@ -102,7 +103,7 @@ class DecodedBytes : public SourceBytes {
   }
   uint8_t* data() { return data_.get(); }
   Status ReadAt(uint64_t offset, std::span<uint8_t> dst) const override {
-    if (offset > size_ || dst.size() > size_ - offset) return Internal("a read past the end of a decoded ONNX tensor");
+    if (!Within(offset, dst.size(), size_)) return Internal("a read past the end of a decoded ONNX tensor");
     if (!dst.empty()) std::memcpy(dst.data(), data_.get() + offset, dst.size());
     return Status::Ok();
   }
@@ -243,7 +244,7 @@ class OnnxReader {
             return LimitExceeded(describe_ + ": at byte " + std::to_string(f.tag) + ": an initializer name of " +
                                  Bytes(f.value) + " exceeds " + LimitText("json_bytes", limits_.json_bytes));
           }
-          TFQ_RETURN_IF_ERROR(wf.Bytes(f.data, f.value, &h->name));
+          TFQ_RETURN_IF_ERROR(wf.ReadBytes(f.data, f.value, &h->name));
           break;
         case kRawData:
           TFQ_RETURN_IF_ERROR(ExpectWire(wf, f, Wire::kLen, "TensorProto.raw_data"));
@@ -315,7 +316,7 @@ class OnnxReader {
         return wf.Error(f.tag, "an external_data entry of " + Bytes(f.value) + " (a path or a number is at most " +
                                    Bytes(kMaxEntryBytes) + ")");
       }
-      TFQ_RETURN_IF_ERROR(wf.Bytes(f.data, f.value, f.number == 1 ? &key : &value));
+      TFQ_RETURN_IF_ERROR(wf.ReadBytes(f.data, f.value, f.number == 1 ? &key : &value));
     }
     std::optional<std::string>* slot = key == "location" ? &h->location
                                        : key == "offset" ? &h->offset

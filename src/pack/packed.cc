@@ -14,6 +14,7 @@
 #include "tfjs_quant/manifest.h"
 #include "tfjs_quant/quantize.h"
 #include "tfjs_quant/text.h"
+#include "util/bits.h"
 
 namespace tfq {
 
@@ -129,13 +130,6 @@ Result<Buffer> ReadSource(const SourceTensor& t) {
   return b;
 }
 
-template <typename T>
-T Load(const uint8_t* p) {
-  T v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
 // Source elements to the stored element type, in the source's order.
 // `o` holds num_elements * out_bytes.
 Status ConvertElements(const PackedFiles::Layout::Item& it, const uint8_t* p, uint8_t* o) {
@@ -154,11 +148,11 @@ Status ConvertElements(const PackedFiles::Layout::Item& it, const uint8_t* p, ui
   };
   switch (it.src.dtype) {
     case SourceDType::kFloat64:
-      for (uint64_t i = 0; i < n; ++i) put_f32(i, static_cast<float>(Load<double>(p + 8 * i)));
+      for (uint64_t i = 0; i < n; ++i) put_f32(i, static_cast<float>(LoadLE<double>(p + 8 * i)));
       break;
     case SourceDType::kBFloat16:
       for (uint64_t i = 0; i < n; ++i) {
-        uint32_t bits = uint32_t{Load<uint16_t>(p + 2 * i)} << 16;
+        uint32_t bits = uint32_t{LoadLE<uint16_t>(p + 2 * i)} << 16;
         std::memcpy(o + 4 * i, &bits, 4);
       }
       break;
@@ -166,33 +160,33 @@ Status ConvertElements(const PackedFiles::Layout::Item& it, const uint8_t* p, ui
       if (it.float16) {
         std::memcpy(o, p, n * 2);
       } else {
-        for (uint64_t i = 0; i < n; ++i) put_f32(i, HalfBitsToFloat(Load<uint16_t>(p + 2 * i)));
+        for (uint64_t i = 0; i < n; ++i) put_f32(i, HalfBitsToFloat(LoadLE<uint16_t>(p + 2 * i)));
       }
       break;
     case SourceDType::kInt64:
       for (uint64_t i = 0; i < n; ++i) {
-        int64_t v = Load<int64_t>(p + 8 * i);
+        int64_t v = LoadLE<int64_t>(p + 8 * i);
         if (!put_i32(i, v)) return out_of_range(i, std::to_string(v));
       }
       break;
     case SourceDType::kUInt64:
       for (uint64_t i = 0; i < n; ++i) {
-        uint64_t v = Load<uint64_t>(p + 8 * i);
+        uint64_t v = LoadLE<uint64_t>(p + 8 * i);
         if (v > uint64_t{std::numeric_limits<int32_t>::max()}) return out_of_range(i, std::to_string(v));
         put_i32(i, static_cast<int64_t>(v));
       }
       break;
     case SourceDType::kUInt32:
       for (uint64_t i = 0; i < n; ++i) {
-        uint32_t v = Load<uint32_t>(p + 4 * i);
+        uint32_t v = LoadLE<uint32_t>(p + 4 * i);
         if (!put_i32(i, v)) return out_of_range(i, std::to_string(v));
       }
       break;
     case SourceDType::kInt16:
-      for (uint64_t i = 0; i < n; ++i) put_i32(i, Load<int16_t>(p + 2 * i));
+      for (uint64_t i = 0; i < n; ++i) put_i32(i, LoadLE<int16_t>(p + 2 * i));
       break;
     case SourceDType::kUInt16:
-      for (uint64_t i = 0; i < n; ++i) put_i32(i, Load<uint16_t>(p + 2 * i));
+      for (uint64_t i = 0; i < n; ++i) put_i32(i, LoadLE<uint16_t>(p + 2 * i));
       break;
     case SourceDType::kInt8:
       for (uint64_t i = 0; i < n; ++i) put_i32(i, static_cast<int8_t>(p[i]));

@@ -7,12 +7,12 @@
 #include "pack/pickle.h"
 
 #include <algorithm>
-#include "util/bits.h"
 #include <cstdio>
 #include <cstring>
 #include <unordered_map>
 
 #include "tfjs_quant/text.h"
+#include "util/bits.h"
 
 namespace tfq {
 namespace {
@@ -113,10 +113,9 @@ class Machine {
     return Status::Ok();
   }
   Status Unsigned(unsigned n, uint64_t* v) {
-    const uint8_t* p;
+    const uint8_t* p = nullptr;
     TFQ_RETURN_IF_ERROR(Take(n, &p));
-    *v = 0;
-    for (unsigned i = 0; i < n; ++i) *v |= uint64_t{p[i]} << (8 * i);
+    *v = LoadLE(p, n);
     return Status::Ok();
   }
 
@@ -180,7 +179,7 @@ class Machine {
     return Status::Ok();
   }
   Status Memo(uint64_t key) {
-    uint32_t top;
+    uint32_t top = 0;
     TFQ_RETURN_IF_ERROR(Top(&top));
     if (memo_.size() >= budget_ && !memo_.count(key)) return OverBudget("memo entries");
     memo_[key] = top;
@@ -368,8 +367,7 @@ Status Machine::Integer(unsigned n) {
   if (n > 8) return Err(StatusCode::kUnsupported, "an integer of " + Bytes(n) + " (this reader takes 64 bits at most)");
   const uint8_t* p;
   TFQ_RETURN_IF_ERROR(Take(n, &p));
-  uint64_t v = 0;
-  for (unsigned i = 0; i < n; ++i) v |= uint64_t{p[i]} << (8 * i);
+  uint64_t v = LoadLE(p, n);
   if (n > 0 && n < 8 && (p[n - 1] & 0x80)) v |= ~uint64_t{0} << (8 * n);  // sign-extend
   return NewScalar(PickleKind::kInt, static_cast<int64_t>(v));
 }

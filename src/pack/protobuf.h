@@ -19,6 +19,7 @@
 
 #include "tfjs_quant/io.h"
 #include "tfjs_quant/status.h"
+#include "util/bits.h"
 
 namespace tfq::pb {
 
@@ -102,19 +103,15 @@ class WireFile {
 
   // `n` (1 to 8) little-endian bytes at `pos`.
   Status Fixed(uint64_t pos, unsigned n, uint64_t* v) {
-    uint64_t result = 0;
-    for (unsigned i = 0; i < n; ++i) {
-      uint8_t b = 0;
-      TFQ_RETURN_IF_ERROR(Byte(pos + i, &b));
-      result |= static_cast<uint64_t>(b) << (8 * i);
-    }
-    *v = result;
+    uint8_t bytes[8] = {};
+    for (unsigned i = 0; i < n && i < sizeof bytes; ++i) TFQ_RETURN_IF_ERROR(Byte(pos + i, &bytes[i]));
+    *v = LoadLE(bytes, n);
     return Status::Ok();
   }
 
   // Bytes [pos, pos + n) into *out; the caller bounds `n` (and checked that
   // the range lies inside the message it walks).
-  Status Bytes(uint64_t pos, uint64_t n, std::string* out) {
+  Status ReadBytes(uint64_t pos, uint64_t n, std::string* out) {
     out->resize(static_cast<size_t>(n));
     if (n == 0) return Status::Ok();
     if (!memory_.empty()) {

@@ -14,6 +14,7 @@
 #include "tfjs_quant/manifest.h"
 #include "tfjs_quant/pack.h"
 #include "tfjs_quant/text.h"
+#include "util/bits.h"
 
 namespace tfq {
 namespace {
@@ -193,8 +194,7 @@ Status ReadSafetensors(FileSource& source, std::string_view path, const Limits& 
     return FormatError(what + ": not a safetensors file: " + Bytes(size) + ", shorter than the 8-byte header length");
   }
   TFQ_RETURN_IF_ERROR(file->ReadAt(0, len_bytes));
-  uint64_t n = 0;
-  for (int i = 8; i-- > 0;) n = n << 8 | len_bytes[i];
+  const uint64_t n = LoadLE<uint64_t>(len_bytes);
   if (n > kMaxHeaderBytes) {
     return FormatError(what + ": not a safetensors file: a header of " + Bytes(n) +
                        ", above the format's cap of 100,000,000 bytes");

@@ -17,7 +17,6 @@
 #include "tfjs_quant/pack.h"
 #include "tfjs_quant/packed.h"
 #include "tfjs_quant/text.h"
-#include "tfjs_quant/text.h"
 
 namespace tfq {
 namespace {

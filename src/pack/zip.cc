@@ -18,6 +18,7 @@
 
 #include "pack/zip.h"
 #include "tfjs_quant/text.h"
+#include "util/bits.h"
 
 namespace tfq {
 namespace {
@@ -31,19 +32,10 @@ constexpr uint64_t kMaxTail = kEndSize + 0xFFFF;
 // bookkeeping files (data.pkl, version, byteorder, config.json, ...).
 constexpr uint64_t kExtraMembers = 16;
 
-uint16_t U16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | p[1] << 8); }
-uint32_t U32(const uint8_t* p) { return U16(p) | static_cast<uint32_t>(U16(p + 2)) << 16; }
-uint64_t U64(const uint8_t* p) { return U32(p) | static_cast<uint64_t>(U32(p + 4)) << 32; }
-
 std::string Hex(uint64_t v) {
   char buf[20];
   std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
   return buf;
-}
-
-// [offset, offset + size) lies within a file of `file_size` bytes.
-bool Within(uint64_t offset, uint64_t size, uint64_t file_size) {
-  return offset <= file_size && size <= file_size - offset;
 }
 
 // A stored member: reads go to the archive at the member's data, bounded
@@ -113,7 +105,7 @@ Status FindDirectory(const RandomAccessFile& file, const std::string& describe, 
   std::optional<uint64_t> found;
   for (uint64_t i = tail_size - kEndSize + 1; i-- > 0;) {
     const uint8_t* p = tail.data() + i;
-    if (U32(p) == kEndSig && i + kEndSize + U16(p + 20) == tail_size) {
+    if (LoadLE<uint32_t>(p) == kEndSig && i + kEndSize + LoadLE<uint16_t>(p + 20) == tail_size) {
       found = i;
       break;
     }
@@ -121,9 +113,9 @@ Status FindDirectory(const RandomAccessFile& file, const std::string& describe, 
   if (!found) return err("no end of central directory record in its last " + Bytes(tail_size));
   const uint8_t* e = tail.data() + *found;
   const uint64_t end_at = tail_at + *found;
-  const uint16_t disk = U16(e + 4), cd_disk = U16(e + 6);
-  const uint16_t disk_entries = U16(e + 8), entries = U16(e + 10);
-  const uint32_t cd_size = U32(e + 12), cd_offset = U32(e + 16);
+  const uint16_t disk = LoadLE<uint16_t>(e + 4), cd_disk = LoadLE<uint16_t>(e + 6);
+  const uint16_t disk_entries = LoadLE<uint16_t>(e + 8), entries = LoadLE<uint16_t>(e + 10);
+  const uint32_t cd_size = LoadLE<uint32_t>(e + 12), cd_offset = LoadLE<uint32_t>(e + 16);
   dir->entries = entries;
   dir->size = cd_size;
   dir->offset = cd_offset;
@@ -136,10 +128,10 @@ Status FindDirectory(const RandomAccessFile& file, const std::string& describe, 
   if (end_at >= kZip64LocatorSize) {
     std::array<uint8_t, kZip64LocatorSize> loc;
     TFQ_RETURN_IF_ERROR(file.ReadAt(end_at - kZip64LocatorSize, loc));
-    if (U32(loc.data()) == kZip64LocatorSig) {
+    if (LoadLE<uint32_t>(loc.data()) == kZip64LocatorSig) {
       zip64 = true;
-      const uint32_t z_disk = U32(loc.data() + 4), disks = U32(loc.data() + 16);
-      const uint64_t z_at = U64(loc.data() + 8);
+      const uint32_t z_disk = LoadLE<uint32_t>(loc.data() + 4), disks = LoadLE<uint32_t>(loc.data() + 16);
+      const uint64_t z_at = LoadLE<uint64_t>(loc.data() + 8);
       if (z_disk != 0 || disks > 1) return Unsupported(describe + ": a zip archive split over several disks");
       const uint64_t z_end = end_at - kZip64LocatorSize;
       if (z_at > z_end || z_end - z_at < kZip64EndSize) {
@@ -148,15 +140,16 @@ Status FindDirectory(const RandomAccessFile& file, const std::string& describe, 
       }
       std::array<uint8_t, kZip64EndSize> z;
       TFQ_RETURN_IF_ERROR(file.ReadAt(z_at, z));
-      if (U32(z.data()) != kZip64EndSig) {
+      if (LoadLE<uint32_t>(z.data()) != kZip64EndSig) {
         return err("no ZIP64 end of central directory record at offset " + std::to_string(z_at));
       }
-      if (U32(z.data() + 16) != 0 || U32(z.data() + 20) != 0 || U64(z.data() + 24) != U64(z.data() + 32)) {
+      if (LoadLE<uint32_t>(z.data() + 16) != 0 || LoadLE<uint32_t>(z.data() + 20) != 0 ||
+          LoadLE<uint64_t>(z.data() + 24) != LoadLE<uint64_t>(z.data() + 32)) {
         return Unsupported(describe + ": a zip archive split over several disks");
       }
-      dir->entries = U64(z.data() + 32);
-      dir->size = U64(z.data() + 40);
-      dir->offset = U64(z.data() + 48);
+      dir->entries = LoadLE<uint64_t>(z.data() + 32);
+      dir->size = LoadLE<uint64_t>(z.data() + 40);
+      dir->offset = LoadLE<uint64_t>(z.data() + 48);
       dir->end = z_at;
     }
   }
@@ -182,7 +175,7 @@ Status ApplyZip64Extra(std::span<const uint8_t> extra, bool need_size, bool need
                        ZipArchive::Member* m, const std::string& where) {
   size_t i = 0;
   while (i + 4 <= extra.size()) {
-    const uint16_t id = U16(extra.data() + i), len = U16(extra.data() + i + 2);
+    const uint16_t id = LoadLE<uint16_t>(extra.data() + i), len = LoadLE<uint16_t>(extra.data() + i + 2);
     if (len > extra.size() - i - 4) {
       return FormatError(where + ": extra field " + Hex(id) + " of " + Bytes(len) + " runs past the header's " +
                          Bytes(extra.size()) + " of extra fields");
@@ -194,7 +187,7 @@ Status ApplyZip64Extra(std::span<const uint8_t> extra, bool need_size, bool need
                                  std::pair{need_offset, &m->local_header_offset}}) {
         if (!need) continue;
         if (left < 8) return FormatError(where + ": the ZIP64 extra field is too short (" + Bytes(len) + ")");
-        *field = U64(p);
+        *field = LoadLE<uint64_t>(p);
         p += 8;
         left -= 8;
       }
@@ -234,21 +227,22 @@ Result<ZipArchive> ZipArchive::Open(std::shared_ptr<const RandomAccessFile> file
     std::array<uint8_t, kCentralSize> h;
     if (!Within(at, kCentralSize, dir_end)) return FormatError(where + ": runs past the central directory's end");
     TFQ_RETURN_IF_ERROR(file->ReadAt(at, h));
-    if (U32(h.data()) != kCentralSig) {
-      return FormatError(where + ": expected the signature PK\\1\\2, found " + Hex(U32(h.data())));
+    if (LoadLE<uint32_t>(h.data()) != kCentralSig) {
+      return FormatError(where + ": expected the signature PK\\1\\2, found " + Hex(LoadLE<uint32_t>(h.data())));
     }
-    const uint64_t name_len = U16(h.data() + 28), extra_len = U16(h.data() + 30), comment_len = U16(h.data() + 32);
+    const uint64_t name_len = LoadLE<uint16_t>(h.data() + 28), extra_len = LoadLE<uint16_t>(h.data() + 30);
+    const uint64_t comment_len = LoadLE<uint16_t>(h.data() + 32);
     const uint64_t entry_size = kCentralSize + name_len + extra_len + comment_len;
     if (!Within(at, entry_size, dir_end)) return FormatError(where + ": runs past the central directory's end");
     var.resize(static_cast<size_t>(name_len + extra_len));
     TFQ_RETURN_IF_ERROR(file->ReadAt(at + kCentralSize, var));
     Member m;
     m.name.assign(reinterpret_cast<const char*>(var.data()), static_cast<size_t>(name_len));
-    m.method = U16(h.data() + 10);
-    m.crc32 = U32(h.data() + 16);
-    m.compressed_size = U32(h.data() + 20);
-    m.size = U32(h.data() + 24);
-    m.local_header_offset = U32(h.data() + 42);
+    m.method = LoadLE<uint16_t>(h.data() + 10);
+    m.crc32 = LoadLE<uint32_t>(h.data() + 16);
+    m.compressed_size = LoadLE<uint32_t>(h.data() + 20);
+    m.size = LoadLE<uint32_t>(h.data() + 24);
+    m.local_header_offset = LoadLE<uint32_t>(h.data() + 42);
     const bool need_size = m.size == 0xFFFFFFFF, need_csize = m.compressed_size == 0xFFFFFFFF;
     const bool need_offset = m.local_header_offset == 0xFFFFFFFF;
     const std::string member = d + ": member " + Quoted(m.name);
@@ -293,15 +287,16 @@ Result<std::shared_ptr<const RandomAccessFile>> ZipArchive::OpenMember(const Mem
                        " lies past the end of the file");
   }
   TFQ_RETURN_IF_ERROR(file_->ReadAt(m.local_header_offset, h));
-  if (U32(h.data()) != kLocalSig) {
+  if (LoadLE<uint32_t>(h.data()) != kLocalSig) {
     return FormatError(what + ": expected a local header (PK\\3\\4) at offset " + std::to_string(m.local_header_offset) +
-                       ", found " + Hex(U32(h.data())));
+                       ", found " + Hex(LoadLE<uint32_t>(h.data())));
   }
-  const uint16_t flags = U16(h.data() + 6);
+  const uint16_t flags = LoadLE<uint16_t>(h.data() + 6);
   if (flags & 0x41) return Unsupported(what + " is encrypted");
   // The local name and extra field may differ in length from the central
   // ones (torch.save pads the local extra field to align the data).
-  const uint64_t data_at = m.local_header_offset + kLocalSize + U16(h.data() + 26) + U16(h.data() + 28);
+  const uint64_t data_at =
+      m.local_header_offset + kLocalSize + LoadLE<uint16_t>(h.data() + 26) + LoadLE<uint16_t>(h.data() + 28);
   if (!Within(data_at, m.compressed_size, file_size)) {
     return FormatError(what + ": its " + Bytes(m.compressed_size) + " of data at offset " + std::to_string(data_at) +
                        " run past the end of the file (" + Bytes(file_size) + ")");

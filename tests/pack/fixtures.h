@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // What the pack reader tests share: reading a file whole, a private
-// temporary folder, and the folders of fixtures the tests/pack/make_*.py
-// scripts write.
+// temporary folder, the folders of fixtures the tests/pack/make_*.py
+// scripts write (and a test fixture over one), and the checks of what a
+// reader lists: against a script's expected.json, and of a hostile or
+// damaged file.
 //
 // ctest runs every test in a process of its own, so a folder written per
 // process would run its script (make_torch.py: a Python start and a torch
@@ -23,10 +25,19 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <span>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <system_error>
+#include <vector>
+
+#include "tfjs_quant/disk.h"
+#include "tfjs_quant/pack.h"
+#include "tfjs_quant/status.h"
 
 #ifndef PACK_FIXTURE_DIR
 #error "PACK_FIXTURE_DIR names the build's folder of pack fixtures (tests/CMakeLists.txt, tfq_pack_test)"
@@ -175,5 +186,99 @@ class ScratchDir {
  private:
   std::filesystem::path path_;
 };
+
+// A test over the folder a make_*.py script writes: dir_, and source_, a
+// DiskSource on it.
+class WriterTest : public ::testing::Test {
+ protected:
+  explicit WriterTest(std::string script) : script_(std::move(script)) {}
+
+  void SetUp() override {
+    dir_ = WriterFixtures(script_);
+    ASSERT_FALSE(dir_.empty()) << script_ << " failed";
+    auto s = DiskSource::Create(dir_);
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    source_ = std::move(s).value();
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<DiskSource> source_;
+
+ private:
+  std::string script_;
+};
+
+// Bytes [offset, offset + size) of `t`. The read's Status goes to *st, or
+// with no `st` must be OK.
+inline std::string ReadBytes(const SourceTensor& t, uint64_t offset, uint64_t size, Status* st = nullptr) {
+  std::string out(size, '\0');
+  Status s = t.bytes->ReadAt(offset, std::span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), out.size()));
+  if (st) {
+    *st = s;
+  } else {
+    EXPECT_TRUE(s.ok()) << s.message();
+  }
+  return out;
+}
+
+// A tensor as a make_*.py script lists it in its expected.json.
+struct ExpectedTensor {
+  std::string source;  // the file it is read from, where the script says ("" elsewhere)
+  std::string name, dtype;
+  std::vector<int64_t> shape;
+  std::string bytes;  // its .raw file
+};
+
+// The entries of `folder`/expected.json, in order.
+inline std::vector<ExpectedTensor> LoadExpected(const std::filesystem::path& folder) {
+  std::vector<ExpectedTensor> out;
+  for (const auto& e : nlohmann::json::parse(Slurp(folder / "expected.json"))) {
+    out.push_back({e.value("source", std::string()), e["name"].get<std::string>(), e["dtype"].get<std::string>(),
+                   e["shape"].get<std::vector<int64_t>>(), Slurp(folder / e["file"].get<std::string>())});
+  }
+  return out;
+}
+
+// `t` is `want`: name, dtype, shape, and bytes read whole, then one byte at
+// offset 1 and all from offset 3 to the end (a reader that reads a whole
+// tensor for a part, as libhdf5 does, keeps it between the two).
+inline void ExpectTensor(const SourceTensor& t, const ExpectedTensor& want) {
+  SCOPED_TRACE(t.name + " (" + t.origin + ")");
+  EXPECT_EQ(t.name, want.name);
+  EXPECT_EQ(SourceDTypeName(t.dtype), want.dtype);
+  EXPECT_EQ(t.shape, want.shape);
+  ASSERT_EQ(t.byte_size(), want.bytes.size());
+  ASSERT_NE(t.bytes, nullptr);
+  EXPECT_EQ(ReadBytes(t, 0, want.bytes.size()), want.bytes);
+  if (want.bytes.size() >= 4) {
+    EXPECT_EQ(ReadBytes(t, 1, 1), want.bytes.substr(1, 1));
+    EXPECT_EQ(ReadBytes(t, 3, want.bytes.size() - 3), want.bytes.substr(3));
+  }
+}
+
+// ExpectTensor over `got` and `want`, which must be as many.
+inline void ExpectTensors(const std::vector<SourceTensor>& got, const std::vector<ExpectedTensor>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) ExpectTensor(got[i], want[i]);
+}
+
+// A hostile file refused: `st` has `code` and a message holding `phrase`,
+// and no tensor was listed.
+inline void ExpectRefused(const Status& st, const std::vector<SourceTensor>& out, StatusCode code,
+                          std::string_view phrase) {
+  EXPECT_EQ(st.code(), code) << st.message();
+  EXPECT_NE(st.message().find(phrase), std::string::npos) << st.message();
+  EXPECT_TRUE(out.empty());
+}
+
+// A damaged file either fails with a Status that is not kInternal, or lists
+// tensors that read whole.
+inline void ExpectFailsCleanlyOrReads(const Status& st, const std::vector<SourceTensor>& out) {
+  if (!st.ok()) {
+    EXPECT_NE(st.code(), StatusCode::kInternal) << st.message();
+    return;
+  }
+  for (const SourceTensor& t : out) ReadBytes(t, 0, t.byte_size());
+}
 
 }  // namespace tfq::pack_test

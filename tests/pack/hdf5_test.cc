@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,53 +30,27 @@ void Spit(const fs::path& p, std::string_view bytes) {
 bool Has(const Status& s, std::string_view phrase) { return s.message().find(phrase) != std::string::npos; }
 
 // The fixtures, written by h5py and zipfile once per build (fixtures.h).
-class Hdf5Fixtures : public ::testing::Test {
+class Hdf5Fixtures : public pack_test::WriterTest {
  protected:
-  void SetUp() override {
-    dir_ = pack_test::WriterFixtures("make_keras_h5.py");
-    ASSERT_FALSE(dir_.empty());
-  }
+  Hdf5Fixtures() : WriterTest("make_keras_h5.py") {}
 
   Status H5(const std::string& rel, std::vector<SourceTensor>* out, const Limits& limits = {}) {
     return ReadHdf5((dir_ / rel).string(), rel, limits, out);
   }
   Status Keras(const std::string& rel, std::vector<SourceTensor>* out, const Limits& limits = {}) {
-    auto source = DiskSource::Create(dir_);
-    if (!source.ok()) return source.status();
-    return ReadKeras(**source, rel, limits, out);
+    return ReadKeras(*source_, rel, limits, out);
   }
 
-  // Checks the tensors against `folder`/expected.json and its .raw files:
-  // the whole tensor, and a part starting at an odd offset.
+  // Checks the tensors against `folder`/expected.json and its .raw files
+  // (pack_test::ExpectTensors); a read past a tensor's end fails.
   void ExpectMatches(const std::vector<SourceTensor>& got, const fs::path& folder) {
-    const auto expected = nlohmann::json::parse(Slurp(dir_ / folder / "expected.json"));
-    ASSERT_EQ(got.size(), expected.size());
-    for (size_t i = 0; i < got.size(); ++i) {
-      const auto& e = expected[i];
-      const SourceTensor& t = got[i];
-      SCOPED_TRACE(t.name);
-      EXPECT_EQ(t.name, e["name"].get<std::string>());
-      EXPECT_EQ(SourceDTypeName(t.dtype), e["dtype"].get<std::string>());
-      EXPECT_EQ(t.shape, e["shape"].get<std::vector<int64_t>>());
-      const std::string want = Slurp(dir_ / folder / e["file"].get<std::string>());
-      ASSERT_EQ(t.byte_size(), want.size());
+    pack_test::ExpectTensors(got, pack_test::LoadExpected(dir_ / folder));
+    for (const SourceTensor& t : got) {
       ASSERT_NE(t.bytes, nullptr);
-      std::vector<uint8_t> all(want.size());
-      Status s = t.bytes->ReadAt(0, all);
-      ASSERT_TRUE(s.ok()) << s.message();
-      EXPECT_EQ(std::string(all.begin(), all.end()), want);
-      if (want.size() >= 4) {
-        std::vector<uint8_t> part(want.size() - 3);
-        ASSERT_TRUE(t.bytes->ReadAt(1, std::span<uint8_t>(part.data(), 1)).ok());
-        ASSERT_TRUE(t.bytes->ReadAt(3, part).ok());
-        EXPECT_EQ(std::string(part.begin(), part.end()), want.substr(3));
-      }
       std::vector<uint8_t> past(2);
-      EXPECT_FALSE(t.bytes->ReadAt(want.size() - 1, past).ok());
+      EXPECT_FALSE(t.bytes->ReadAt(t.byte_size() - 1, past).ok()) << t.name;
     }
   }
-
-  fs::path dir_;
 };
 
 TEST_F(Hdf5Fixtures, ReadsSaveWeightsInLayerNamesOrder) {

@@ -5,7 +5,6 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 #include <vector>
@@ -22,54 +21,20 @@ namespace fs = std::filesystem;
 using pack_test::Slurp;
 
 // The fixtures, written by the real onnx package once per build (fixtures.h).
-class OnnxFixtures : public ::testing::Test {
+class OnnxFixtures : public pack_test::WriterTest {
  protected:
-  void SetUp() override {
-    dir_ = pack_test::WriterFixtures("make_onnx.py");
-    ASSERT_FALSE(dir_.empty());
-    auto s = DiskSource::Create(dir_);
-    ASSERT_TRUE(s.ok()) << s.status().message();
-    source_ = std::move(s).value();
-  }
+  OnnxFixtures() : WriterTest("make_onnx.py") {}
 
   Status Read(std::string_view path, std::vector<SourceTensor>* out, const Limits& limits = {}) {
     return ReadOnnx(*source_, path, limits, out);
   }
-
-  // Checks the tensors against `folder`/expected.json and its .raw files.
-  void ExpectMatches(const std::vector<SourceTensor>& got, const fs::path& folder) {
-    const auto expected = nlohmann::json::parse(Slurp(folder / "expected.json"));
-    ASSERT_EQ(got.size(), expected.size());
-    for (size_t i = 0; i < got.size(); ++i) {
-      const auto& e = expected[i];
-      const SourceTensor& t = got[i];
-      SCOPED_TRACE(t.name);
-      EXPECT_EQ(t.name, e["name"].get<std::string>());
-      EXPECT_EQ(SourceDTypeName(t.dtype), e["dtype"].get<std::string>());
-      EXPECT_EQ(t.shape, e["shape"].get<std::vector<int64_t>>());
-      const std::string want = Slurp(folder / e["file"].get<std::string>());
-      ASSERT_EQ(t.byte_size(), want.size());
-      ASSERT_NE(t.bytes, nullptr);
-      std::vector<uint8_t> all(want.size());
-      ASSERT_TRUE(t.bytes->ReadAt(0, all).ok());
-      EXPECT_EQ(std::string(all.begin(), all.end()), want);
-      if (want.size() >= 3) {
-        std::vector<uint8_t> part(want.size() - 2);
-        ASSERT_TRUE(t.bytes->ReadAt(1, part).ok());
-        EXPECT_EQ(std::string(part.begin(), part.end()), want.substr(1, want.size() - 2));
-      }
-    }
-  }
-
-  fs::path dir_;
-  std::unique_ptr<DiskSource> source_;
 };
 
 TEST_F(OnnxFixtures, ReadsRawDataAndTypedFields) {
   std::vector<SourceTensor> got;
   Status s = Read("model.onnx", &got);
   ASSERT_TRUE(s.ok()) << s.message();
-  ExpectMatches(got, dir_);
+  pack_test::ExpectTensors(got, pack_test::LoadExpected(dir_));
   EXPECT_NE(got[0].origin.find("model.onnx"), std::string::npos) << got[0].origin;
   EXPECT_NE(got[0].origin.find("'conv.weight'"), std::string::npos) << got[0].origin;
   EXPECT_TRUE(got[16].shape.size() == 2 && got[16].num_elements == 0);  // raw.empty
@@ -80,7 +45,7 @@ TEST_F(OnnxFixtures, ReadsExternalDataBesideTheModel) {
   std::vector<SourceTensor> got;
   Status s = Read("ext/model.onnx", &got);
   ASSERT_TRUE(s.ok()) << s.message();
-  ExpectMatches(got, dir_ / "ext");
+  pack_test::ExpectTensors(got, pack_test::LoadExpected(dir_ / "ext"));
   EXPECT_NE(got[0].origin.find("weights.bin"), std::string::npos) << got[0].origin;
 }
 

@@ -4,7 +4,6 @@
 // built here.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <set>
 
 #include "pack/fixtures.h"
@@ -15,17 +14,12 @@
 namespace tfq {
 namespace {
 
+using pack_test::ReadBytes;
 using pack_test::Slurp;
 
 // The folder of make_safetensors.py's fixtures, written once per build
 // (empty, with a test failure, when the script fails).
 std::string FixtureDir() { return pack_test::WriterFixtures("make_safetensors.py").string(); }
-
-std::string ReadBytes(const SourceTensor& t, uint64_t offset, uint64_t size, Status* st) {
-  std::string out(size, '\0');
-  *st = t.bytes->ReadAt(offset, std::span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), out.size()));
-  return out;
-}
 
 TEST(Safetensors, ReadsEveryDType) {
   const std::string dir = FixtureDir();
@@ -35,27 +29,12 @@ TEST(Safetensors, ReadsEveryDType) {
   std::vector<SourceTensor> out;
   Status st = ReadSafetensors(**source, "model.safetensors", Limits{}, &out);
   ASSERT_TRUE(st.ok()) << st.message();
-  auto expected = nlohmann::json::parse(Slurp(dir + "/expected.json"));
-  ASSERT_EQ(out.size(), expected.size());
+  // In the file's data order, which the reader keeps.
+  const std::vector<pack_test::ExpectedTensor> expected = pack_test::LoadExpected(dir);
+  pack_test::ExpectTensors(out, expected);
   std::set<std::string> dtypes;
-  for (size_t i = 0; i < out.size(); ++i) {
-    const SourceTensor& t = out[i];
-    const auto& e = expected[i];  // in the file's data order, which the reader keeps
-    SCOPED_TRACE(t.name);
-    EXPECT_EQ(t.name, e["name"].get<std::string>());
-    EXPECT_EQ(SourceDTypeName(t.dtype), e["dtype"].get<std::string>());
-    EXPECT_EQ(t.shape, e["shape"].get<std::vector<int64_t>>());
-    EXPECT_NE(t.origin.find("model.safetensors"), std::string::npos);
-    const std::string raw = Slurp(dir + "/" + e["file"].get<std::string>());
-    ASSERT_EQ(t.byte_size(), raw.size());
-    EXPECT_EQ(ReadBytes(t, 0, raw.size(), &st), raw);
-    EXPECT_TRUE(st.ok()) << st.message();
-    if (raw.size() > 4) {
-      EXPECT_EQ(ReadBytes(t, 3, raw.size() - 4, &st), raw.substr(3, raw.size() - 4));
-      EXPECT_TRUE(st.ok()) << st.message();
-    }
-    dtypes.insert(e["dtype"].get<std::string>());
-  }
+  for (const SourceTensor& t : out) EXPECT_NE(t.origin.find("model.safetensors"), std::string::npos) << t.origin;
+  for (const pack_test::ExpectedTensor& e : expected) dtypes.insert(e.dtype);
   EXPECT_EQ(dtypes.size(), 13u);  // every dtype the reader knows
 }
 
@@ -84,10 +63,7 @@ Status ReadMem(const std::string& bytes, std::vector<SourceTensor>* out, const L
 
 void ExpectRefused(const std::string& bytes, StatusCode code, std::string_view phrase, const Limits& limits = {}) {
   std::vector<SourceTensor> out;
-  Status st = ReadMem(bytes, &out, limits);
-  EXPECT_EQ(st.code(), code) << st.message();
-  EXPECT_NE(st.message().find(phrase), std::string::npos) << st.message();
-  EXPECT_TRUE(out.empty());
+  pack_test::ExpectRefused(ReadMem(bytes, &out, limits), out, code, phrase);
 }
 
 TEST(Safetensors, ListsInDataOrderWithGapsAndPadding) {
@@ -176,16 +152,7 @@ TEST(Safetensors, SurvivesTruncationAndCorruption) {
   const std::string good = Slurp(dir + "/model.safetensors");
   auto exercise = [](const std::string& bytes) {
     std::vector<SourceTensor> out;
-    Status st = ReadMem(bytes, &out);
-    if (!st.ok()) {
-      EXPECT_NE(st.code(), StatusCode::kInternal) << st.message();
-      return;
-    }
-    for (const auto& t : out) {
-      std::string data(t.byte_size(), '\0');
-      st = t.bytes->ReadAt(0, std::span<uint8_t>(reinterpret_cast<uint8_t*>(data.data()), data.size()));
-      EXPECT_TRUE(st.ok()) << st.message();
-    }
+    pack_test::ExpectFailsCleanlyOrReads(ReadMem(bytes, &out), out);
   };
   for (size_t n = 0; n < good.size(); n += 3) exercise(good.substr(0, n));
   const size_t header_end = good.find("}}") + 40;

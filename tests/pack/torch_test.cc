@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 #include <vector>
@@ -28,6 +27,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::string_literals;
 using Members = std::vector<std::pair<std::string, std::string>>;
+using pack_test::ReadBytes;
 using pack_test::Slurp;
 
 std::string Le(uint64_t v, int n) {
@@ -92,13 +92,6 @@ std::string FloatRange(size_t n) {
   return s;
 }
 
-std::string ReadBytes(const SourceTensor& t, uint64_t offset, uint64_t size) {
-  std::vector<uint8_t> b(size);
-  Status s = t.bytes->ReadAt(offset, b);
-  EXPECT_TRUE(s.ok()) << s.message();
-  return std::string(b.begin(), b.end());
-}
-
 // ReadTorch on an archive held in memory; the archive stays alive until
 // the next call, for the tensors' bytes read from it.
 Status ReadZip(const std::string& zip, std::vector<SourceTensor>* out, const Limits& limits = {}) {
@@ -124,15 +117,9 @@ Status ReadPickle(const std::string& pickle, const Members& storages, std::vecto
   } while (0)
 
 // The fixtures, written by the real torch.save once per build (fixtures.h).
-class TorchFiles : public ::testing::Test {
+class TorchFiles : public pack_test::WriterTest {
  protected:
-  void SetUp() override {
-    dir_ = pack_test::WriterFixtures("make_torch.py");
-    ASSERT_FALSE(dir_.empty());
-    auto s = DiskSource::Create(dir_);
-    ASSERT_TRUE(s.ok()) << s.status().message();
-    source_ = std::move(s).value();
-  }
+  TorchFiles() : WriterTest("make_torch.py") {}
 
   Status Read(std::string_view path, std::vector<SourceTensor>* out, const Limits& limits = {}) {
     return ReadTorch(*source_, path, limits, out);
@@ -143,25 +130,12 @@ class TorchFiles : public ::testing::Test {
     std::vector<SourceTensor> got;
     Status s = Read(source, &got);
     EXPECT_TRUE(s.ok()) << s.message();
-    std::vector<nlohmann::json> want;
-    for (const auto& e : nlohmann::json::parse(Slurp(dir_ / "expected.json"))) {
-      if (e["source"] == source) want.push_back(e);
+    std::vector<pack_test::ExpectedTensor> want;
+    for (pack_test::ExpectedTensor& e : pack_test::LoadExpected(dir_)) {
+      if (e.source == source) want.push_back(std::move(e));
     }
     EXPECT_FALSE(want.empty());
-    EXPECT_EQ(got.size(), want.size());
-    for (size_t i = 0; i < std::min(got.size(), want.size()); ++i) {
-      const auto& e = want[i];
-      const SourceTensor& t = got[i];
-      SCOPED_TRACE(source + ": " + t.name);
-      EXPECT_EQ(t.name, e["name"].get<std::string>());
-      EXPECT_EQ(SourceDTypeName(t.dtype), e["dtype"].get<std::string>());
-      EXPECT_EQ(t.shape, e["shape"].get<std::vector<int64_t>>());
-      const std::string bytes = Slurp(dir_ / e["file"].get<std::string>());
-      EXPECT_EQ(t.byte_size(), bytes.size());
-      if (t.byte_size() != bytes.size() || !t.bytes) continue;
-      EXPECT_EQ(ReadBytes(t, 0, bytes.size()), bytes);
-      if (bytes.size() >= 4) EXPECT_EQ(ReadBytes(t, 3, bytes.size() - 4), bytes.substr(3, bytes.size() - 4));
-    }
+    pack_test::ExpectTensors(got, want);
     return got;
   }
 
@@ -181,9 +155,6 @@ class TorchFiles : public ::testing::Test {
     }
     return out;
   }
-
-  fs::path dir_;
-  std::unique_ptr<DiskSource> source_;
 };
 
 TEST_F(TorchFiles, ReadsAConvNetsStateDict) {
