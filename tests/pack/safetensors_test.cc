@@ -55,6 +55,9 @@ std::string Make(std::string_view header, std::string_view buffer) {
   return out + std::string(header) + std::string(buffer);
 }
 
+// The reader keeps reading `bytes` in place through its tensors: they must
+// outlive them (a temporary would not, hence the deleted overload).
+Status ReadMem(std::string&& bytes, std::vector<SourceTensor>* out, const Limits& limits = {}) = delete;
 Status ReadMem(const std::string& bytes, std::vector<SourceTensor>* out, const Limits& limits = {}) {
   SpanFiles files;
   files.Add("m.safetensors", bytes);
@@ -71,7 +74,8 @@ TEST(Safetensors, ListsInDataOrderWithGapsAndPadding) {
       R"({"b":{"dtype":"U8","shape":[2],"data_offsets":[4,6]},"__metadata__":{"k":"v"},)"
       R"("a":{"dtype":"I16","shape":[1,2],"data_offsets":[0,4]},"e":{"dtype":"F32","shape":[0],"data_offsets":[6,6]}}   )";
   std::vector<SourceTensor> out;
-  Status st = ReadMem(Make(header, "\1\2\3\4\5\6\7"), &out);
+  const std::string bytes = Make(header, "\1\2\3\4\5\6\7");
+  Status st = ReadMem(bytes, &out);
   ASSERT_TRUE(st.ok()) << st.message();
   ASSERT_EQ(out.size(), 3u);
   EXPECT_EQ(out[0].name, "a");

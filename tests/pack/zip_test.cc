@@ -35,6 +35,9 @@ std::string Content(std::string_view member) {
   return s;
 }
 
+// The archive reads `bytes` in place: they must outlive it (a temporary
+// would not, hence the deleted overload).
+Result<ZipArchive> OpenBytes(std::string&& bytes, const Limits& limits = {}) = delete;
 Result<ZipArchive> OpenBytes(const std::string& bytes, const Limits& limits = {}) {
   SpanFiles files;
   files.Add("x.zip", bytes);
@@ -132,7 +135,8 @@ TEST(Zip, ReadsNumpyArchives) {
   ASSERT_FALSE(FixtureDir().empty());
   for (const char* name : {"savez.npz", "savez_compressed.npz", "savez_zip64.npz"}) {
     SCOPED_TRACE(name);
-    auto zip = OpenBytes(FixtureBytes(name));
+    const std::string bytes = FixtureBytes(name);
+    auto zip = OpenBytes(bytes);
     ASSERT_TRUE(zip.ok()) << zip.status().message();
     ASSERT_GE(zip->members().size(), 4u);
     EXPECT_EQ(zip->members()[0].name, "w.npy");
@@ -148,7 +152,8 @@ TEST(Zip, ReadsNumpyArchives) {
 TEST(Zip, RefusesMethodsEncryptionAndOversizedMembers) {
   ASSERT_FALSE(FixtureDir().empty());
   {
-    auto zip = OpenBytes(FixtureBytes("bzip2.zip"));
+    const std::string bytes = FixtureBytes("bzip2.zip");
+    auto zip = OpenBytes(bytes);
     ASSERT_TRUE(zip.ok()) << zip.status().message();  // listing is fine; opening is not
     auto f = zip->OpenMember(zip->members()[0], 1 << 20);
     EXPECT_EQ(f.status().code(), StatusCode::kUnsupported);
@@ -165,7 +170,8 @@ TEST(Zip, RefusesMethodsEncryptionAndOversizedMembers) {
     EXPECT_NE(f.status().message().find("'a.bin' is encrypted"), std::string::npos) << f.status().message();
   }
   {
-    auto zip = OpenBytes(FixtureBytes("deflated.zip"));
+    const std::string deflated = FixtureBytes("deflated.zip");
+    auto zip = OpenBytes(deflated);
     ASSERT_TRUE(zip.ok());
     auto f = zip->OpenMember(*zip->Find("b.txt"), 9999);
     EXPECT_EQ(f.status().code(), StatusCode::kLimitExceeded);
@@ -174,11 +180,12 @@ TEST(Zip, RefusesMethodsEncryptionAndOversizedMembers) {
   {
     Limits limits;
     limits.weights = 20;  // 40 members > 20 + 16
-    auto zip = OpenBytes(FixtureBytes("many.zip"), limits);
+    const std::string many = FixtureBytes("many.zip");
+    auto zip = OpenBytes(many, limits);
     EXPECT_EQ(zip.status().code(), StatusCode::kLimitExceeded);
     EXPECT_NE(zip.status().message().find("40 zip members"), std::string::npos) << zip.status().message();
     limits.weights = 24;
-    EXPECT_TRUE(OpenBytes(FixtureBytes("many.zip"), limits).ok());
+    EXPECT_TRUE(OpenBytes(many, limits).ok());
   }
 }
 
