@@ -39,18 +39,7 @@ echo "- input: $src, $(stat -c %s "$src") bytes; $runs timed runs per command af
 echo
 
 : > "$out/commands.tsv"
-bench_cmd() {  # label dest cmd...
-  local label="$1" dest="$2"; shift 2
-  printf '%s\t%s\n' "$label" "$*" >> "$out/commands.tsv"
-  echo "== $label: $*" >&2
-  for i in $(seq 0 "$runs"); do
-    rm -rf "$dest"
-    sync
-    local f="$logs/$label.$i.time"
-    [ "$i" = 0 ] && f="$logs/$label.warmup.time"
-    /usr/bin/time -v -o "$f" "$@" > "$logs/$label.log" 2>&1 || { cat "$logs/$label.log" >&2; exit 1; }
-  done
-}
+. bench/timed_runs.sh
 bench_cmd cp "$out/cp.safetensors" cp "$src" "$out/cp.safetensors"
 bench_cmd pack-float32 "$out/f32" "$bin" pack "$src" "$out/f32"
 bench_cmd pack-uint8 "$out/u8" "$bin" pack "$src" "$out/u8" --quantize_uint8

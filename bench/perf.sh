@@ -84,22 +84,7 @@ fi
 
 # --- timed commands: label, output folder, command (IN and OUT filled in) ---
 : > "$out/commands.tsv"
-bench_cmd() {  # label outdir cmd...
-  local label="$1" dest="$2"; shift 2
-  printf '%s\t%s\n' "$label" "$*" >> "$out/commands.tsv"
-  echo "== $label: $* (warm-up + $runs runs)" >&2
-  for i in $(seq 0 "$runs"); do
-    rm -rf "$dest"
-    sync
-    local f="$logs/$label.$i.time"
-    [ "$i" = 0 ] && f="$logs/$label.warmup.time"
-    if ! /usr/bin/time -v -o "$f" "$@" > "$logs/$label.log" 2>&1; then
-      echo "perf.sh: $label failed, see $logs/$label.log" >&2
-      cat "$logs/$label.log" >&2
-      exit 1
-    fi
-  done
-}
+. bench/timed_runs.sh
 for d in uint8 uint16 float16; do
   bench_cmd "tfjs-quant-$d" "$out/tfjs-$d" \
     "$bin" quantize "$model" "$out/tfjs-$d" --force "--quantize_$d" "${threads[@]}"
