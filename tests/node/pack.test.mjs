@@ -479,6 +479,26 @@ function registerTests({ bin }) {
       assert.ok(want.some((v) => Math.abs(v) > 1e-3), 'PyTorch\'s output is not all zeros');
     });
 
+    test('the packed model goes through inspect and auto like any tfjs model', async () => {
+      const modelJson = writeModelJson('model-auto.json');
+      const out = await packOk('port-auto', ['port/net.pt'], ['--layout', 'torch', '--model-json', modelJson, ...RENAMES]);
+      const ins = await cli(['inspect', path.join(out, 'model-auto.json'), '--json', '--no-wire']);
+      assert.equal(ins.code, 0, ins.stderr);
+      const report = JSON.parse(ins.stdout);
+      assert.deepEqual(report.tensors.map((t) => t.name).sort(), SHAPES.map(([n]) => n).sort());
+      // auto measures candidates in TensorFlow.js (evaluator/, installed by setup).
+      const { out: autoOut } = freshOut('port-auto-out');
+      const r = await cli(['auto', path.join(out, 'model-auto.json'), autoOut, '--budget', 'sqnr>=30', '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      const rep = JSON.parse(r.stdout);
+      assert.match(rep.evaluator, /layers model/);
+      assert.equal(rep.budget_holds, true);
+      const final = rep.metrics.final.sqnr_db;
+      assert.ok(final === 'exact' || final >= 30, `final ${final}`);
+      const model = await tfl.loadLayersModel(fileHandler(path.join(autoOut, 'model-auto.json')));
+      model.dispose();
+    });
+
     test('--model-json whose weightsManifest agrees: packed and replaced', async () => {
       const manifest = [{ paths: ['old.bin'], weights: SHAPES.map(([name, shape]) => ({ name, shape, dtype: 'float32' })) }];
       const modelJson = writeModelJson('agrees.json', { weightsManifest: manifest });
