@@ -310,7 +310,7 @@ std::string ManifestJson(const PackedFiles::Layout& layout) {
 }
 
 // The user's model JSON with `manifest` as its weightsManifest.
-Result<std::string> SpliceManifest(const std::string& model_json, const std::string& manifest,
+Result<std::string> SpliceManifest(const std::string& model_json, std::string_view label, const std::string& manifest,
                                    const Limits& limits) {
   // Only the root's kind is needed: its members are checked, not built.
   json::Filter filter;
@@ -319,8 +319,8 @@ Result<std::string> SpliceManifest(const std::string& model_json, const std::str
   json::ParseOptions parse;
   parse.max_depth = limits.json_depth;
   parse.filter = &filter;
-  TFQ_ASSIGN_OR_RETURN(json::Json root, json::Parse(model_json, "the model JSON", parse));
-  if (!root.is_object()) return FormatError("the model JSON is " + json::Describe(root) + ", expected an object");
+  TFQ_ASSIGN_OR_RETURN(json::Json root, json::Parse(model_json, label, parse));
+  if (!root.is_object()) return FormatError(Quoted(label) + " holds " + json::Describe(root) + ", expected an object");
   if (auto span = json::TopLevelMemberSpan(model_json, "weightsManifest")) {
     return model_json.substr(0, span->first) + manifest + model_json.substr(span->second);
   }
@@ -390,7 +390,7 @@ Result<std::unique_ptr<PackedFiles>> PackedFiles::Create(std::vector<SourceTenso
   const std::string manifest = ManifestJson(*layout);
   files->json_name_ = options.json_name;
   if (options.model_json) {
-    TFQ_ASSIGN_OR_RETURN(files->json_text_, SpliceManifest(*options.model_json, manifest, limits));
+    TFQ_ASSIGN_OR_RETURN(files->json_text_, SpliceManifest(*options.model_json, options.json_name, manifest, limits));
   } else {
     files->json_text_ = manifest;
   }
