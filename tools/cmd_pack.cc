@@ -161,13 +161,12 @@ int Run(const PackArgs& a) {
     pack.json_name = a.name + "-weights_manifest.json";
     options->shard_stem = a.name;
   }
-  std::optional<std::string> expected = pack.model_json;
   auto packed = PackedFiles::Create(std::move(read->tensors), std::move(*entries), pack, *limits);
   if (!packed.ok()) return Fail(packed.status());
   auto model = Model::Open(**packed, pack.json_name, *limits);
   if (!model.ok()) return Fail(model.status());
-  if (expected) {
-    Status s = CheckPackedWeights(*expected, a.model_json, *model, *limits);
+  if (pack.model_json) {  // Create took the options by reference: the text is still here
+    Status s = CheckPackedWeights(*pack.model_json, a.model_json, *model, *limits);
     if (!s.ok()) return Fail(s);
   }
   om.model = std::make_unique<Model>(std::move(model).value());

@@ -36,16 +36,16 @@ Result<std::vector<Item>> Items(const Model& model) {
   return items;
 }
 
-// A weight's decoded bytes, little-endian.
-Status Decoded(const Model& model, const Item& it, std::vector<uint8_t>* out) {
+// A weight's decoded bytes, little-endian: float32 weights decoded into
+// `floats`, the others read into `raw`; the span points into one of them.
+Result<std::span<const uint8_t>> Decoded(const Model& model, const Item& it, std::vector<float>* floats,
+                                         std::vector<uint8_t>* raw) {
   if (it.e->dtype == DType::kFloat32) {
-    std::vector<float> f;
-    TFQ_RETURN_IF_ERROR(model.DecodeFloat32(*it.t, &f));
-    out->resize(f.size() * 4);
-    if (!f.empty()) std::memcpy(out->data(), f.data(), out->size());
-    return Status::Ok();
+    TFQ_RETURN_IF_ERROR(model.DecodeFloat32(*it.t, floats));
+    return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(floats->data()), floats->size() * 4);
   }
-  return model.ReadStored(*it.t, out);
+  TFQ_RETURN_IF_ERROR(model.ReadStored(*it.t, raw));
+  return std::span<const uint8_t>(*raw);
 }
 
 std::span<const uint8_t> Bytes(const std::string& s) {
@@ -81,9 +81,10 @@ Status Safetensors(const Model& model, const std::vector<Item>& items, const Exp
   for (int i = 0; i < 8; ++i) size[i] = static_cast<uint8_t>(n >> (8 * i));
   TFQ_RETURN_IF_ERROR(write(size));
   TFQ_RETURN_IF_ERROR(write(Bytes(header)));
-  std::vector<uint8_t> data;
+  std::vector<float> floats;
+  std::vector<uint8_t> raw;
   for (const Item& it : items) {
-    TFQ_RETURN_IF_ERROR(Decoded(model, it, &data));
+    TFQ_ASSIGN_OR_RETURN(std::span<const uint8_t> data, Decoded(model, it, &floats, &raw));
     TFQ_RETURN_IF_ERROR(write(data));
   }
   return Status::Ok();
@@ -132,12 +133,13 @@ Status Npz(const Model& model, const std::vector<Item>& items, const ExportWrite
   };
   std::vector<Central> central;
   uint64_t at = 0;
-  std::vector<uint8_t> data;
+  std::vector<float> floats;
+  std::vector<uint8_t> raw;
   for (const Item& it : items) {
     const std::string name = it.e->name + ".npy";
     if (name.size() > 65535) return Unsupported(Quoted(it.e->name) + ": a name too long for a zip member");
     const std::string npy = NpyHeader(it);
-    TFQ_RETURN_IF_ERROR(Decoded(model, it, &data));
+    TFQ_ASSIGN_OR_RETURN(std::span<const uint8_t> data, Decoded(model, it, &floats, &raw));
     const uint64_t size = npy.size() + data.size();
     uLong crc = crc32(0L, Z_NULL, 0);
     crc = crc32(crc, reinterpret_cast<const Bytef*>(npy.data()), static_cast<uInt>(npy.size()));
