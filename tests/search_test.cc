@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "search/searcher.h"
 #include "testutil.h"
 #include "tfjs_quant/budget.h"
 #include "tfjs_quant/quantize.h"
@@ -370,6 +371,62 @@ TEST(Search, SearchIsDeterministic) {
     if (k == 0) first = r->plan;
     else EXPECT_EQ(first, r->plan);
   }
+}
+
+// The session handed out step by step, answered by hand, gives what the
+// search run straight through gives: the same requests in the same order,
+// the same plan and reasons, and every progress report and log line once.
+TEST(SearchSession, SteppedByHandEqualsTheSearchRunStraightThrough) {
+  Fixture f(20, 7);
+  std::vector<double> sens(20, 1.0);
+  sens[3] = 40;  // a second sensitive tensor: 16-bit measured, several rounds
+  auto options = [](std::vector<std::string>* log, int* reports) {
+    SearchOptions opt;
+    opt.budget = B("sqnr>=38");
+    opt.log = [log](const std::string& line) { log->push_back(line); };
+    opt.progress = [reports](const SearchProgress&) { ++*reports; };
+    return opt;
+  };
+  std::vector<std::string> straight_log, stepped_log;
+  int straight_reports = 0, stepped_reports = 0;
+  FakeEvaluator straight_ev(*f.model, 8, sens);
+  auto straight = RunSearcher(f.tensors, straight_ev, options(&straight_log, &straight_reports));
+  ASSERT_TRUE(straight.ok()) << StatusText(straight);
+
+  FakeEvaluator answers(*f.model, 8, sens);
+  SearchSession session(f.tensors, options(&stepped_log, &stepped_reports), 8);
+  std::vector<FakeEvaluator::Call> asked;
+  for (;;) {
+    auto next = session.Next();
+    ASSERT_TRUE(next.ok()) << StatusText(next);
+    if (!*next) break;
+    // Asking again before answering hands out the same request.
+    auto again = session.Next();
+    ASSERT_TRUE(again.ok() && *again);
+    EXPECT_EQ((*again)->plan, (*next)->plan);
+    asked.push_back({(*next)->plan, (*next)->inputs});
+    auto m = answers.Evaluate((*next)->plan, (*next)->inputs);
+    ASSERT_TRUE(m.ok());
+    ASSERT_TRUE(session.Give(*m).ok());
+  }
+  ASSERT_EQ(asked.size(), straight_ev.calls.size());
+  for (size_t k = 0; k < asked.size(); ++k) {
+    EXPECT_EQ(asked[k].plan, straight_ev.calls[k].plan) << k;
+    EXPECT_EQ(asked[k].inputs, straight_ev.calls[k].inputs) << k;
+  }
+  EXPECT_GT(asked.size(), 10u);
+  EXPECT_EQ(session.result().plan, straight->plan);
+  EXPECT_EQ(session.result().evaluations, straight->evaluations);
+  ASSERT_EQ(session.result().choices.size(), straight->choices.size());
+  for (size_t i = 0; i < straight->choices.size(); ++i) EXPECT_EQ(session.result().choices[i].why, straight->choices[i].why);
+  EXPECT_EQ(stepped_log, straight_log);
+  EXPECT_FALSE(straight_log.empty());
+  EXPECT_EQ(stepped_reports, straight_reports);
+  // Once done, nothing more is asked or taken.
+  auto done = session.Next();
+  ASSERT_TRUE(done.ok());
+  EXPECT_FALSE(*done);
+  EXPECT_EQ(session.Give(Measurement{}).code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

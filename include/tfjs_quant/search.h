@@ -122,9 +122,49 @@ struct SearchResult {
 
 // Fails with kBudgetUnreachable if the budget cannot hold even with every
 // tensor float32 (the message says what float32 measured); an evaluator's
-// failure comes back as it reported it (kEvaluatorFailed).
+// failure comes back as it reported it (kEvaluatorFailed). A loop over a
+// SearchSession: the search every caller runs.
 Result<SearchResult> Search(const Model& model, std::span<const SearchTensor> tensors, Evaluator& evaluator,
                             const SearchOptions& options);
+
+// One measurement the search needs: `plan` (one Target per model tensor,
+// kRaw: float32) on `inputs` (empty: every input).
+struct MeasureRequest {
+  std::vector<Target> plan;
+  std::vector<int> inputs;
+};
+
+// The search driven from outside, for callers whose evaluator answers
+// later (JavaScript's asynchronous tfjs): Next() hands out the plan to
+// measure, Give() takes its measurement, until Next() says it is done.
+//
+// Each Next() runs the search from the start, answering its requests from
+// the measurements given so far, and stops at the first one it has no
+// answer for. The search stays plain sequential code, and the same
+// measurements always give the same plan, whoever measures. A replay costs
+// microseconds per step; a measurement, milliseconds to seconds. progress
+// and log see each step once: only what comes after the last measurement.
+class SearchSession {
+ public:
+  // `tensors` must outlive the session; `num_inputs` as Evaluator's.
+  SearchSession(std::span<const SearchTensor> tensors, SearchOptions options, int num_inputs);
+
+  // The next measurement the search needs, or nullopt once it is done
+  // (then result()). A failure (an unreachable budget) ends the search.
+  Result<std::optional<MeasureRequest>> Next();
+  // The measurement of the plan the last Next() handed out.
+  Status Give(Measurement m);
+  const SearchResult& result() const { return result_; }
+  int measurements() const { return static_cast<int>(given_.size()); }
+
+ private:
+  std::span<const SearchTensor> tensors_;
+  SearchOptions options_;
+  int num_inputs_;
+  std::vector<std::pair<MeasureRequest, Measurement>> given_;
+  std::optional<MeasureRequest> pending_;
+  SearchResult result_;
+};
 
 // Every searchable tensor at `t` (kRaw: float32), the rest kept as stored.
 std::vector<Target> UniformPlan(std::span<const SearchTensor> tensors, Target t);

@@ -9,6 +9,7 @@
 #include <map>
 #include <numeric>
 
+#include "search/searcher.h"
 #include "tfjs_quant/search.h"
 #include "tfjs_quant/text.h"
 #include "util/log10.h"
@@ -563,12 +564,8 @@ Result<SearchResult> Searcher::Run() {
 
 }  // namespace
 
-Result<SearchResult> Search(const Model& model, std::span<const SearchTensor> tensors, Evaluator& evaluator,
-                            const SearchOptions& options) {
-  if (tensors.size() != model.tensors().size()) {
-    return InvalidArgument("SearchTensors does not match the model: " + std::to_string(tensors.size()) + " for " +
-                           std::to_string(model.tensors().size()) + " tensors");
-  }
+Result<SearchResult> RunSearcher(std::span<const SearchTensor> tensors, Evaluator& evaluator,
+                                 const SearchOptions& options) {
   Searcher s(tensors, evaluator, options);
   return s.Run();
 }
