@@ -31,25 +31,20 @@ process.on('uncaughtException', e => {
 process.stdout.on('error', () => process.exit(0));
 
 const { send, serve } = await import('../lib/protocol.mjs');
-let tfmod, Evaluator;
+let tfmod, Evaluator, protocolHandlers;
 try {
   tfmod = await import('../lib/tf.mjs');
   ({ Evaluator } = await import('../lib/evaluator.mjs'));
+  ({ protocolHandlers } = await import('../lib/commands.mjs'));
   await tfmod.initWasm();
 } catch (e) {
   await send({ ready: false, error: `evaluator could not start: ${e && e.message ? e.message : e}` });
   process.exit(1);
 }
 
-const ev = new Evaluator();
+// The browser-safe core gets tfjs injected; commands.mjs adds the file I/O.
+const ev = new Evaluator(tfmod.tfjs);
 await send({ ready: true, tfjs: tfmod.tf.version_core, backend: tfmod.tf.getBackend() });
 
-await serve({
-  load: req => ev.load(req),
-  weights: req => ev.weights(req),
-  eval: req => ev.eval(req),
-  eval_model: req => ev.evalModel(req),
-  drop: req => ev.drop(req),
-  quit: async () => ({}),
-});
+await serve(protocolHandlers(ev));
 process.exit(0);

@@ -1,154 +1,92 @@
-// The evaluator's state and the five protocol commands.
+// The evaluator's state and commands, on data in memory.
 //
 // One model is loaded per search. Its original float32 weights, the inputs and
 // the reference outputs are kept for the whole session; candidate weights are
 // decoded once into a cache and swapped into the live model in memory, so an
 // evaluation costs only the inference itself.
-import fs from 'node:fs';
-import { performance } from 'node:perf_hooks';
-import { tf, tfc, tfl } from './tf.mjs';
-import { readModelArtifacts, modelKind, artifactsHandler } from './io_handler.mjs';
-import { resolveShape, defaultSamples, samplesFromDir } from './inputs.mjs';
+//
+// Browser-safe: the same module runs in the Node child process
+// (bin/tfjs-quant-eval.mjs, which reads files and speaks the protocol through
+// commands.mjs), in-process in Node, and in a web page. So it touches no file,
+// imports only relative browser-safe modules and gets tfjs injected.
+import { modelKind } from './artifacts.mjs';
+import { resolveShape, defaultSamples, checkSamples } from './inputs.mjs';
+import { loadStock, inputSignature, outputCatalog, selectOutputs, runSample, layerVariablesByManifestName } from './model.mjs';
 import { compare } from './metrics.mjs';
-import { UsageError } from './protocol.mjs';
+import { UsageError } from './errors.mjs';
 
 // Bytes per element of a weight as stored in a shard (tfjs weight format).
 const QUANT_BYTES = { uint8: 1, uint16: 2, float16: 2 };
 const DTYPE_BYTES = { float32: 4, int32: 4, bool: 1 };
 
 const sameShape = (a, b) => a.length === b.length && a.every((d, i) => d === b[i]);
-const ms = t0 => Math.round((performance.now() - t0) * 1000) / 1000;
+// performance.now() is a global in Node 16+ and in browsers.
+const now = () => globalThis.performance.now();
+const ms = t0 => Math.round((now() - t0) * 1000) / 1000;
 
-// ---------------------------------------------------------------------------
-// Model helpers (graph and layers hide their differences behind these)
+const asBytes = b => {
+  if (b instanceof Uint8Array) return b;
+  if (b instanceof ArrayBuffer) return new Uint8Array(b);
+  if (ArrayBuffer.isView(b)) return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  throw new Error('weights bytes must be an ArrayBuffer or Uint8Array');
+};
 
-async function loadStock(kind, artifacts) {
-  const handler = artifactsHandler(artifacts);
-  return kind === 'graph' ? tfc.loadGraphModel(handler) : tfl.loadLayersModel(handler);
-}
-
-/** Input signature: [{name, shape (may contain -1/null), dtype}] */
-function inputSignature(model, kind) {
-  if (kind === 'graph') {
-    return model.inputs.map(i => ({ name: i.name, shape: i.shape == null ? null : i.shape.slice(), dtype: i.dtype || 'float32' }));
+const checkArtifacts = a => {
+  if (a == null || typeof a !== 'object' || a.modelTopology == null) {
+    throw new Error('"artifacts" must be tfjs ModelArtifacts (modelTopology, weightSpecs, weightData)');
   }
-  // Layers: the InputLayer names (as in model.json). Taken from the symbolic
-  // tensors' source layers because Sequential leaves model.inputNames empty.
-  return model.inputs.map((t, i) => ({ name: layerTensorName(model, t, i, 'inputNames'), shape: t.shape.slice(), dtype: t.dtype || 'float32' }));
-}
-
-function layerTensorName(model, t, i, listName) {
-  const list = model[listName];
-  if (Array.isArray(list) && list[i]) return list[i];
-  return t.sourceLayer && t.sourceLayer.name ? t.sourceLayer.name : t.name;
-}
-
-/** All outputs: [{name, exec, index, aliases}] */
-function outputCatalog(model, kind) {
-  if (kind === 'graph') {
-    const nodes = model.outputNodes; // signature keys, with :k for k > 0
-    return model.outputs.map((o, i) => {
-      const m = /:(\d+)$/.exec(nodes[i]);
-      const k = m ? Number(m[1]) : 0;
-      const name = k > 0 && !/:\d+$/.test(o.name) ? `${o.name}:${k}` : o.name;
-      const aliases = new Set([name, `${name}:0`, nodes[i], nodes[i].replace(/:0$/, '')]);
-      return { name, exec: nodes[i], index: i, aliases };
-    });
-  }
-  return model.outputs.map((t, i) => {
-    const n = layerTensorName(model, t, i, 'outputNames');
-    return { name: n, exec: n, index: i, aliases: new Set([n, `${n}:0`]) };
-  });
-}
-
-function selectOutputs(catalog, wanted) {
-  if (wanted == null) return catalog;
-  if (!Array.isArray(wanted) || wanted.length === 0 || !wanted.every(w => typeof w === 'string')) {
-    throw new UsageError(`"outputs" must be null or a non-empty array of output names; available: ${catalog.map(c => c.name).join(', ')}`);
-  }
-  const seen = new Set();
-  const out = [];
-  for (const w of wanted) {
-    const hit = catalog.find(c => c.aliases.has(w));
-    if (!hit) throw new UsageError(`unknown output "${w}"; available outputs: ${catalog.map(c => c.name).join(', ')}`);
-    if (!seen.has(hit.index)) { seen.add(hit.index); out.push(hit); }
-  }
-  return out;
-}
+};
 
 /**
- * Runs one sample and returns [{data, shape, dtype}] for `outputs` (in that
- * order). Graph models always go through executeAsync so models with control
- * flow or dynamic shapes work too.
+ * new Evaluator(tf)
+ *   `tf`: the tfjs-core API plus loadGraphModel and loadLayersModel (the
+ *   global `tf` of the UMD bundles in a page; in Node `tfjs` from tf.mjs).
+ *   The backend must already be set up.
+ *
+ * await ev.load({artifacts, count = 8, seed = 1, dims = {default: 256},
+ *                outputs = null, samples, name})
+ *   Loads ModelArtifacts with the stock loader (graph or layers, see
+ *   modelKind), builds the samples and computes the reference outputs.
+ *   `samples`: absent/null = seeded default samples (count, seed, dims);
+ *   an array of samples (each one {shape, dtype, data: TypedArray} per model
+ *   input); or a function (inputs, shapes) => samples (or a promise of them),
+ *   called once the signature is known (inputs [{name, shape, dtype}],
+ *   shapes resolved from dims), e.g. (i, s) => samplesFromImages(imgs, i, s).
+ *   `name` names the model in error messages. Returns the protocol's load
+ *   response: {kind, inputs, outputs, count, weights, ms}. Frees the previous
+ *   model first; on failure no model is loaded.
+ *
+ * ev.addWeights(entries, bytes, label)
+ *   Decodes and caches candidates: entries [{key, name, shape, dtype,
+ *   quantization?}] as in the "weights" request, `bytes` (Uint8Array or
+ *   ArrayBuffer) their data one after another. All checks happen before
+ *   anything is decoded; on failure the cache is unchanged. Returns
+ *   {count, cached}. `label` names the bytes in errors.
+ *
+ * await ev.eval({assign = {}, inputs = null})
+ *   assign {weightName: cacheKey}; inputs = sample indices or null (all).
+ *   Returns {ms, inferences, results} as the "eval" response.
+ *
+ * await ev.evalArtifacts(artifacts, inputs = null, name)
+ *   "eval_model" on artifacts in memory: loads them fresh, runs the samples,
+ *   compares with the references, disposes the model. Kind, input names and
+ *   guarded output names must match the loaded model.
+ *
+ * ev.drop({keys = null})  frees cached candidates (null = all): {dropped, cached}
+ * ev.reset()              frees the model and every cached candidate
+ *
+ * Errors are thrown; those the user fixes through options (outputs, dims,
+ * inputs) are UsageError (e.usage === true).
  */
-async function runSample(model, kind, inputs, sample, outputs) {
-  const tensors = sample.map(s => tf.tensor(s.data, s.shape, s.dtype));
-  let outTensors = [];
-  try {
-    if (kind === 'graph') {
-      const feed = {};
-      inputs.forEach((inp, i) => { feed[inp.name] = tensors[i]; });
-      const r = await model.executeAsync(feed, outputs.map(o => o.exec));
-      outTensors = Array.isArray(r) ? r : [r];
-    } else {
-      const all = tf.tidy(() => {
-        const r = model.predict(tensors.length === 1 ? tensors[0] : tensors);
-        return Array.isArray(r) ? r : [r];
-      });
-      // keep only the guarded ones (in the requested order)
-      outTensors = outputs.map(o => all[o.index]);
-      tf.dispose(all.filter((t, i) => !outputs.some(o => o.index === i)));
-    }
-    const result = [];
-    for (const t of outTensors) {
-      if (t.dtype === 'string' || t.dtype === 'complex64') {
-        throw new Error(`output of dtype ${t.dtype} cannot be compared numerically`);
-      }
-      result.push({ data: await t.data(), shape: t.shape.slice(), dtype: t.dtype });
-    }
-    return result;
-  } finally {
-    tf.dispose(outTensors);
-    tf.dispose(tensors);
-  }
-}
-
-/**
- * Layers: manifest name -> LayerVariable, matched the way tfjs-layers'
- * Container.loadWeights matches them (originalName, falling back to the name
- * with the TF 2.2 cell-name component removed).
- */
-function layerVariablesByManifestName(model, specs) {
-  const byOriginal = new Map();
-  for (const v of model.weights) byOriginal.set(v.originalName, v);
-  const map = new Map();
-  for (const s of specs) {
-    let v = byOriginal.get(s.name);
-    if (!v) {
-      const t = s.name.split('/');
-      v = byOriginal.get(t.slice(0, -2).concat([t[t.length - 1]]).join('/'));
-    }
-    if (v) map.set(s.name, v);
-  }
-  return map;
-}
-
-// ---------------------------------------------------------------------------
-
-/** Reads a model.json and its shards and loads it with the stock tfjs loader. */
-async function loadModelFile(modelPath) {
-  if (typeof modelPath !== 'string' || modelPath === '') throw new Error('"model" must be the path of a model.json');
-  const { json, artifacts } = readModelArtifacts(modelPath);
-  const kind = modelKind(json);
-  try {
-    return { kind, artifacts, model: await loadStock(kind, artifacts) };
-  } catch (e) {
-    throw new Error(`tfjs could not load ${modelPath} as a ${kind} model: ${e.message}`);
-  }
-}
-
 export class Evaluator {
-  constructor() {
+  constructor(tf) {
+    const missing = ['tensor', 'tidy', 'dispose', 'loadGraphModel', 'loadLayersModel']
+        .filter(k => !tf || typeof tf[k] !== 'function');
+    if (!tf || !tf.io || typeof tf.io.decodeWeights !== 'function') missing.push('io.decodeWeights');
+    if (missing.length) {
+      throw new Error(`new Evaluator(tf): tf lacks ${missing.join(', ')}; pass the tfjs-core namespace together with loadGraphModel (tfjs-converter) and loadLayersModel (tfjs-layers), e.g. the global tf of the UMD bundles`);
+    }
+    this.tf = tf;
     this.state = null;          // set by load
     this.cache = new Map();     // key -> { name, tensor }
   }
@@ -171,7 +109,7 @@ export class Evaluator {
         st.model.dispose();
       } else {
         st.model.dispose();
-        if (st.layerOrig) tf.dispose(Object.values(st.layerOrig));
+        if (st.layerOrig) this.tf.dispose(Object.values(st.layerOrig));
       }
     }
     for (const { tensor } of this.cache.values()) tensor.dispose();
@@ -179,14 +117,19 @@ export class Evaluator {
   }
 
   // ---- load ---------------------------------------------------------------
-  async load(req) {
-    const t0 = performance.now();
+  async load(opts = {}) {
+    const t0 = now();
     this.reset();
-    const { kind, model, artifacts } = await loadModelFile(req.model);
-    const st = { kind, model, modelPath: req.model };
+    const tf = this.tf;
+    const { artifacts } = opts;
+    const name = opts.name != null ? opts.name : 'the model';
+    checkArtifacts(artifacts);
+    const kind = modelKind(artifacts);
+    const model = await loadStock(tf, kind, artifacts, name);
+    const st = { kind, model };
     try {
       st.inputs = inputSignature(model, kind);
-      const dims = req.dims == null ? {} : req.dims;
+      const dims = opts.dims == null ? {} : opts.dims;
       if (typeof dims !== 'object' || Array.isArray(dims)) throw new Error('"dims" must be an object like {"default":256}');
       st.shapes = st.inputs.map(inp => resolveShape(inp, dims));
       for (const inp of st.inputs) {
@@ -194,16 +137,20 @@ export class Evaluator {
           throw new UsageError(`input "${inp.name}" has dtype ${inp.dtype}; only float32, int32 and bool inputs are supported`);
         }
       }
-      if (req.inputs_dir != null) {
-        if (typeof req.inputs_dir !== 'string') throw new Error('"inputs_dir" must be null or a folder path');
-        st.samples = samplesFromDir(req.inputs_dir, st.inputs, st.shapes);
+      let samples = opts.samples;
+      if (typeof samples === 'function') {
+        // Copies: the caller must not be able to change the evaluator's state.
+        samples = await samples(st.inputs.map(i => ({ ...i, shape: i.shape && i.shape.slice() })), st.shapes.map(s => s.slice()));
+      }
+      if (samples != null) {
+        st.samples = checkSamples(samples, st.inputs, st.shapes);
       } else {
-        const count = req.count == null ? 8 : req.count;
-        const seed = req.seed == null ? 1 : req.seed;
+        const count = opts.count == null ? 8 : opts.count;
+        const seed = opts.seed == null ? 1 : opts.seed;
         st.samples = defaultSamples(st.inputs, st.shapes, count, seed);
       }
       st.catalog = outputCatalog(model, kind);
-      st.outputs = selectOutputs(st.catalog, req.outputs);
+      st.outputs = selectOutputs(st.catalog, opts.outputs);
 
       // Original weights, by manifest name.
       if (kind === 'graph') {
@@ -238,7 +185,7 @@ export class Evaluator {
       for (let s = 0; s < st.samples.length; s++) {
         let res;
         try {
-          res = await runSample(model, kind, st.inputs, st.samples[s], st.outputs);
+          res = await runSample(tf, model, kind, st.inputs, st.samples[s], st.outputs);
         } catch (e) {
           throw new Error(`reference inference failed on sample ${s} (input shapes ${st.samples[s].map(x => `[${x.shape}]`).join(', ')}): ${e.message}`);
         }
@@ -253,30 +200,24 @@ export class Evaluator {
     this.state = st;
     return {
       kind,
-      inputs: st.inputs.map((inp, i) => ({ name: inp.name, shape: st.samples[0][i].shape, dtype: inp.dtype })),
+      inputs: st.inputs.map((inp, i) => ({ name: inp.name, shape: st.samples[0][i].shape.slice(), dtype: inp.dtype })),
       outputs: st.outputs.map((o, i) => ({ name: o.name, shape: st.outShapes[i].shape, dtype: st.outShapes[i].dtype })),
       count: st.samples.length,
-      weights: st.weightNames,
+      weights: st.weightNames.slice(),
       ms: ms(t0),
     };
   }
 
   // ---- weights ------------------------------------------------------------
-  async weights(req) {
+  addWeights(entries, bytes, label = 'the weights bytes') {
     const st = this.requireModel();
-    if (typeof req.file !== 'string') throw new Error('"file" must be the path of the candidate weights file');
-    if (!Array.isArray(req.entries)) throw new Error('"entries" must be an array');
-    let buf;
-    try {
-      buf = fs.readFileSync(req.file);
-    } catch (e) {
-      throw new Error(`cannot read weights file ${req.file}: ${e.code || e.message}`);
-    }
+    if (!Array.isArray(entries)) throw new Error('"entries" must be an array');
+    const buf = asBytes(bytes);
     // Validate all entries and compute offsets before decoding anything, so a
     // bad request leaves the cache untouched.
     const plan = [];
     let offset = 0;
-    for (const [i, e] of req.entries.entries()) {
+    for (const [i, e] of entries.entries()) {
       const where = `entry ${i}${e && e.key ? ` ("${e.key}")` : ''}`;
       if (!e || typeof e.key !== 'string' || typeof e.name !== 'string' || !Array.isArray(e.shape) || typeof e.dtype !== 'string') {
         throw new Error(`${where}: needs "key", "name", "shape" and "dtype"`);
@@ -288,25 +229,27 @@ export class Evaluator {
       const q = e.quantization;
       const per = q ? QUANT_BYTES[q.dtype] : DTYPE_BYTES[e.dtype];
       if (!per) throw new Error(`${where}: unsupported ${q ? `quantization dtype ${q.dtype}` : `dtype ${e.dtype}`}`);
-      const bytes = per * e.shape.reduce((a, b) => a * b, 1);
+      const size = per * e.shape.reduce((a, b) => a * b, 1);
       const { key, ...spec } = e;
-      plan.push({ key, spec, offset, bytes });
-      offset += bytes;
+      plan.push({ key, spec, offset, size });
+      offset += size;
     }
     if (offset !== buf.length) {
-      throw new Error(`weights file ${req.file} has ${buf.length} bytes but the entries describe ${offset}`);
+      throw new Error(`${label} has ${buf.length} bytes but the entries describe ${offset}`);
     }
     const decoded = [];
     try {
       for (const p of plan) {
-        const ab = buf.buffer.slice(buf.byteOffset + p.offset, buf.byteOffset + p.offset + p.bytes);
+        // A copy of exactly this entry's bytes: decodeWeights reads an
+        // ArrayBuffer from offset 0.
+        const ab = buf.buffer.slice(buf.byteOffset + p.offset, buf.byteOffset + p.offset + p.size);
         // Stock decoder, one entry at a time: decodeWeights returns a map by
         // name and the same name may come twice under different keys.
-        const m = tf.io.decodeWeights(ab, [p.spec]);
+        const m = this.tf.io.decodeWeights(ab, [p.spec]);
         decoded.push({ key: p.key, name: p.spec.name, tensor: m[p.spec.name] });
       }
     } catch (e) {
-      tf.dispose(decoded.map(d => d.tensor));
+      this.tf.dispose(decoded.map(d => d.tensor));
       throw new Error(`tf.io.decodeWeights failed: ${e.message}`);
     }
     for (const d of decoded) this.putCache(d.key, d.name, d.tensor);
@@ -324,15 +267,15 @@ export class Evaluator {
     this.cache.set(key, { name, tensor });
   }
 
-  /** Extension: free cached candidates ("keys": null = all). */
-  drop(req) {
-    const st = this.requireModel();
-    const keys = req.keys == null ? [...this.cache.keys()] : req.keys;
-    if (!Array.isArray(keys)) throw new Error('"keys" must be null or an array of cache keys');
+  /** Frees cached candidates (`keys`: null = all). */
+  drop({ keys = null } = {}) {
+    this.requireModel();
+    const list = keys == null ? [...this.cache.keys()] : keys;
+    if (!Array.isArray(list)) throw new Error('"keys" must be null or an array of cache keys');
     // Make sure no live weight still refers to a dropped tensor.
     this.applyAssign({});
     let n = 0;
-    for (const k of keys) {
+    for (const k of list) {
       const c = this.cache.get(k);
       if (c) { c.tensor.dispose(); this.cache.delete(k); n++; }
     }
@@ -396,39 +339,41 @@ export class Evaluator {
     const st = this.state;
     const results = [];
     for (const s of indices) {
-      const res = await runSample(model, kind, st.inputs, st.samples[s], outputs);
+      const res = await runSample(this.tf, model, kind, st.inputs, st.samples[s], outputs);
       res.forEach((r, o) => results.push(compare(st.refs[s][o], r.data, s, st.outputs[o].name)));
     }
     return results;
   }
 
   // ---- eval -----------------------------------------------------------------
-  async eval(req) {
+  async eval({ assign = null, inputs = null } = {}) {
     const st = this.requireModel();
-    const t0 = performance.now();
-    const assign = this.checkAssign(req.assign);
-    const indices = this.sampleIndices(req.inputs);
-    this.applyAssign(assign);
+    const t0 = now();
+    const checked = this.checkAssign(assign);
+    const indices = this.sampleIndices(inputs);
+    this.applyAssign(checked);
     const results = await this.runAndCompare(st.model, st.kind, st.outputs, indices);
     return { ms: ms(t0), inferences: indices.length, results };
   }
 
   // ---- eval_model -------------------------------------------------------------
-  async evalModel(req) {
+  async evalArtifacts(artifacts, inputs = null, name = 'the model') {
     const st = this.requireModel();
-    const t0 = performance.now();
-    const indices = this.sampleIndices(req.inputs);
-    const { kind, model } = await loadModelFile(req.model);
+    const t0 = now();
+    const indices = this.sampleIndices(inputs);
+    checkArtifacts(artifacts);
+    const kind = modelKind(artifacts);
+    const model = await loadStock(this.tf, kind, artifacts, name);
     try {
-      const inputs = inputSignature(model, kind);
-      const names = inputs.map(i => i.name).join(',');
+      const sig = inputSignature(model, kind);
+      const names = sig.map(i => i.name).join(',');
       if (kind !== st.kind || names !== st.inputs.map(i => i.name).join(',')) {
-        throw new Error(`${req.model} is a ${kind} model with inputs [${names}], the loaded model is ${st.kind} with inputs [${st.inputs.map(i => i.name)}]`);
+        throw new Error(`${name} is a ${kind} model with inputs [${names}], the loaded model is ${st.kind} with inputs [${st.inputs.map(i => i.name)}]`);
       }
       const catalog = outputCatalog(model, kind);
       const outputs = st.outputs.map(o => {
         const hit = catalog.find(c => c.aliases.has(o.name));
-        if (!hit) throw new Error(`${req.model} has no output "${o.name}"; it has: ${catalog.map(c => c.name).join(', ')}`);
+        if (!hit) throw new Error(`${name} has no output "${o.name}"; it has: ${catalog.map(c => c.name).join(', ')}`);
         return hit;
       });
       const results = await this.runAndCompare(model, kind, outputs, indices);

@@ -1,16 +1,15 @@
-// Builds the evaluation samples: either deterministic synthetic inputs from a
-// seed, or samples read from a folder (--inputs DIR: .npy, .png, .jpg/.jpeg).
+// Builds the evaluation samples: deterministic synthetic inputs from a seed,
+// or samples from bytes the caller already has (.npy files, decoded RGBA
+// images). Browser-safe: reading a folder (--inputs DIR) is inputs_dir.mjs.
 //
 // A sample is an array with one entry per model input:
 //   { shape: number[], dtype: 'float32'|'int32'|'bool', data: TypedArray }
 // Plain typed arrays (not tensors) are kept so that samples survive model
 // swaps and cost no wasm memory between evaluations.
-import fs from 'node:fs';
-import path from 'node:path';
 import { mulberry32, streamSeed } from './prng.mjs';
 import { parseNpy } from './npy.mjs';
-import { decodeImage, resizeBilinear } from './images.mjs';
-import { UsageError } from './protocol.mjs';
+import { resizeBilinear } from './resize.mjs';
+import { UsageError } from './errors.mjs';
 
 const GRID = 8; // grid points per spatial axis of the smooth random field
 
@@ -161,21 +160,6 @@ export function defaultSamples(inputs, shapes, count, seed) {
   return samples;
 }
 
-const SAMPLE_EXT = ['.npy', '.png', '.jpg', '.jpeg'];
-
-function listSampleFiles(dir) {
-  let entries;
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch (e) {
-    throw new UsageError(`cannot read inputs folder ${dir}: ${e.code || e.message}`);
-  }
-  return entries
-      .filter(e => e.isFile() && SAMPLE_EXT.includes(path.extname(e.name).toLowerCase()))
-      .map(e => e.name)
-      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)) // byte order, locale-independent
-      .map(n => path.join(dir, n));
-}
 
 function convertValues(values, dtype) {
   const out = typedFor(dtype, values.length);
@@ -185,78 +169,114 @@ function convertValues(values, dtype) {
   return out;
 }
 
-function loadNpySample(file, input, resolved) {
-  const { shape, data } = parseNpy(fs.readFileSync(file), path.basename(file));
+// Last path component, for messages about a file's content (no node:path here).
+const baseName = file => String(file).split(/[\\/]/).pop();
+
+/**
+ * Whether `shape` fits the input signature `sig`: same rank, known dims
+ * equal, unknown dims free except the batch, which must be 1.
+ */
+const fitsSignature = (shape, sig) => shape.length === sig.length &&
+    sig.every((d, i) => (isUnknown(d) ? (i > 0 || shape[i] === 1) : d === shape[i]));
+
+/**
+ * One input of a sample from the bytes of a .npy file. `file` names it in
+ * errors. The array's shape must fit the input's signature, with or without
+ * the leading batch 1; values are converted to the input dtype.
+ */
+export function sampleFromNpy(bytes, file, input, resolved) {
+  const { shape, data } = parseNpy(bytes, baseName(file));
   const sig = input.shape || resolved;
-  const fits = s => s.length === sig.length &&
-      sig.every((d, i) => (isUnknown(d) ? (i > 0 || s[i] === 1) : d === s[i]));
   let full = shape;
-  if (!fits(full)) {
+  if (!fitsSignature(full, sig)) {
     full = [1, ...shape];
-    if (!fits(full)) {
+    if (!fitsSignature(full, sig)) {
       throw new UsageError(`${file}: .npy shape [${shape}] does not match input "${input.name}": expected ${shapeStr(sig.map((d, i) => (i === 0 && isUnknown(d) ? 1 : d)))} (or without the leading batch 1)`);
     }
   }
   return { shape: full, dtype: input.dtype, data: convertValues(data, input.dtype) };
 }
 
-function loadImageSample(file, input, resolved) {
-  const base = path.basename(file);
+/**
+ * Throws unless images can feed `input` (resolved shape `resolved`): rank 4
+ * [1,H,W,C] with C 1 or 3, float32 or int32. Separate from sampleFromImage
+ * so that a folder reports this before it decodes the file.
+ */
+export function checkImageInput(file, input, resolved) {
   if (resolved.length !== 4 || resolved[0] !== 1 || !(resolved[3] === 1 || resolved[3] === 3)) {
     throw new UsageError(`${file}: images need an input of shape [1,H,W,1] or [1,H,W,3]; input "${input.name}" has shape ${shapeStr(input.shape || resolved)} (resolved [${resolved}]); use .npy files instead`);
   }
   if (input.dtype !== 'float32' && input.dtype !== 'int32') {
     throw new Error(`${file}: images can feed float32 or int32 inputs; input "${input.name}" is ${input.dtype}`);
   }
-  const img = decodeImage(fs.readFileSync(file), base);
+}
+
+/**
+ * One input of a sample from a decoded image { width, height, rgba } (RGBA8,
+ * row-major). Resized bilinearly to the input's H x W (alpha dropped, C 1 =
+ * luminance); float32 inputs get value/255, int32 inputs 0..255 rounded.
+ */
+export function sampleFromImage(image, file, input, resolved) {
+  checkImageInput(file, input, resolved);
   const [, H, W, C] = resolved;
-  const px = resizeBilinear(img, H, W, C);
+  const px = resizeBilinear(image, H, W, C);
   const out = typedFor(input.dtype, px.length);
   if (input.dtype === 'float32') for (let i = 0; i < px.length; i++) out[i] = px[i] / 255;
   else for (let i = 0; i < px.length; i++) out[i] = Math.round(px[i]);
   return { shape: resolved.slice(), dtype: input.dtype, data: out };
 }
 
-function loadSampleFile(file, input, resolved) {
-  if (path.extname(file).toLowerCase() === '.npy') return loadNpySample(file, input, resolved);
-  return loadImageSample(file, input, resolved);
+/**
+ * Samples from already-decoded images (e.g. a canvas' getImageData in a
+ * page): `images` is [{ name, width, height, rgba: Uint8Array |
+ * Uint8ClampedArray }], one sample each, in the given order; same rules as
+ * image files in --inputs DIR. `inputs` and `shapes` are the model's input
+ * signature and resolved shapes (what Evaluator.load passes to a `samples`
+ * function). Single-input models only.
+ */
+export function samplesFromImages(images, inputs, shapes) {
+  if (inputs.length !== 1) {
+    throw new UsageError(`images can only feed a model with one input; this model has ${inputs.length} (${inputs.map(i => i.name).join(', ')}); build the samples as arrays instead`);
+  }
+  if (!Array.isArray(images) || images.length === 0) throw new UsageError('no images: give at least one {name, width, height, rgba}');
+  return images.map((img, i) => {
+    const name = img && img.name != null ? String(img.name) : `image ${i}`;
+    const ok = img && Number.isInteger(img.width) && img.width > 0 && Number.isInteger(img.height) && img.height > 0 &&
+        (img.rgba instanceof Uint8Array || img.rgba instanceof Uint8ClampedArray);
+    if (!ok) throw new Error(`${name}: an image needs positive integer width and height and rgba as a Uint8Array or Uint8ClampedArray`);
+    if (img.rgba.length !== img.width * img.height * 4) {
+      throw new Error(`${name}: rgba has ${img.rgba.length} bytes, expected width*height*4 = ${img.width * img.height * 4}`);
+    }
+    return [sampleFromImage(img, name, inputs[0], shapes[0])];
+  });
 }
 
-/** Folder name candidates for an input (names may contain '/' or ':'). */
-function inputFolder(dir, name) {
-  const cands = [name, name.replace(/:0$/, ''), name.replace(/[/:\\]/g, '_')];
-  for (const c of cands) {
-    const p = path.join(dir, c);
-    if (fs.existsSync(p) && fs.statSync(p).isDirectory()) return p;
-  }
-  throw new Error(`inputs folder ${dir}: the model has several inputs, so one subfolder per input name is expected; missing "${name}" (or "${cands[2]}")`);
-}
+const TYPED = { float32: Float32Array, int32: Int32Array, bool: Uint8Array };
 
 /**
- * Samples from a folder. Single input: every .npy/.png/.jpg/.jpeg file
- * directly in `dir`, sorted by name. Several inputs: one subfolder per input
- * name with the same number of files each, paired by sorted order.
- * `shapes` are the resolved shapes (used for image resizing).
+ * Checks samples the caller built (Evaluator.load's `samples`): a non-empty
+ * array; each sample one {shape, dtype, data} per input, dtype the input's,
+ * shape fitting the signature, data a typed array of the shape's size.
+ * Catching this here gives a message naming the sample instead of a tfjs
+ * error at reference time.
  */
-export function samplesFromDir(dir, inputs, shapes) {
-  const perInput = inputs.length === 1
-      ? [listSampleFiles(dir)]
-      : inputs.map(inp => listSampleFiles(inputFolder(dir, inp.name)));
-  perInput.forEach((files, i) => {
-    if (files.length === 0) {
-      const where = inputs.length === 1 ? dir : inputFolder(dir, inputs[i].name);
-      throw new Error(`no .npy/.png/.jpg/.jpeg files in ${where}`);
+export function checkSamples(samples, inputs, shapes) {
+  if (!Array.isArray(samples) || samples.length === 0) throw new UsageError('"samples" must be a non-empty array of samples');
+  samples.forEach((sample, s) => {
+    if (!Array.isArray(sample) || sample.length !== inputs.length) {
+      throw new UsageError(`sample ${s}: expected an array with one {shape, dtype, data} per model input (${inputs.length}: ${inputs.map(i => i.name).join(', ')})`);
     }
+    sample.forEach((x, i) => {
+      const inp = inputs[i];
+      const where = `sample ${s}, input "${inp.name}"`;
+      if (!x || !Array.isArray(x.shape) || !x.shape.every(d => Number.isInteger(d) && d >= 0)) throw new UsageError(`${where}: "shape" must be an array of sizes`);
+      if (x.dtype !== inp.dtype) throw new UsageError(`${where}: dtype ${x.dtype} differs from the input's ${inp.dtype}`);
+      const sig = inp.shape || shapes[i];
+      if (!fitsSignature(x.shape, sig)) throw new UsageError(`${where}: shape [${x.shape}] does not fit the input's ${shapeStr(sig)} (batch must be 1)`);
+      if (!(x.data instanceof TYPED[inp.dtype])) throw new UsageError(`${where}: "data" must be a ${TYPED[inp.dtype].name}`);
+      const n = x.shape.reduce((a, b) => a * b, 1);
+      if (x.data.length !== n) throw new UsageError(`${where}: data has ${x.data.length} values, shape [${x.shape}] needs ${n}`);
+    });
   });
-  const n = perInput[0].length;
-  perInput.forEach((files, i) => {
-    if (files.length !== n) {
-      throw new Error(`inputs folder ${dir}: input "${inputs[i].name}" has ${files.length} files but "${inputs[0].name}" has ${n}; every input needs the same number of samples`);
-    }
-  });
-  const samples = [];
-  for (let s = 0; s < n; s++) {
-    samples.push(inputs.map((inp, i) => loadSampleFile(perInput[i][s], inp, shapes[i])));
-  }
   return samples;
 }

@@ -3,17 +3,8 @@
 // handled strictly one at a time (the model is shared state).
 import readline from 'node:readline';
 
-/**
- * An error the user fixes with tfjs-quant's own options (--outputs, --dim,
- * --inputs): the reply carries "usage": true, and tfjs-quant exits 2
- * rather than 7.
- */
-export class UsageError extends Error {
-  constructor(message) {
-    super(message);
-    this.usage = true;
-  }
-}
+// Re-exported for callers that imported it from here before errors.mjs existed.
+export { UsageError } from './errors.mjs';
 
 /** Writes one protocol line to stdout. */
 export function send(obj) {

@@ -11,6 +11,12 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
 export { tf, tfc, tfl };
 
+/**
+ * The namespace Evaluator takes: tfjs-core plus the two stock loaders, i.e.
+ * what the global `tf` of the UMD bundles offers in a page.
+ */
+export const tfjs = { ...tf, loadGraphModel: tfc.loadGraphModel, loadLayersModel: tfl.loadLayersModel };
+
 let ready = null;
 
 /** Resolves once tf.getBackend() === 'wasm'; throws a helpful error otherwise. */

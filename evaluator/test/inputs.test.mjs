@@ -7,8 +7,8 @@ import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { parseNpy, writeNpy } from '../lib/npy.mjs';
 import { defaultSample, resolveShape } from '../lib/inputs.mjs';
-import { resizeBilinear } from '../lib/images.mjs';
-import { startEvaluator, saveLayersModel, denseModel, tmpDir, allZeroErr } from '../testlib/helpers.mjs';
+import { resizeBilinear } from '../lib/resize.mjs';
+import { startEvaluator, saveLayersModel, denseModel, convModel, tmpDir, allZeroErr } from '../testlib/helpers.mjs';
 
 test('default inputs: same seed same values, other seed other values, range', () => {
   const a = defaultSample([1, 32, 24, 3], 'float32', 1, 0, 0);
@@ -80,13 +80,7 @@ test('bilinear resize: identity at same size, luminance for 1 channel', () => {
 test('protocol: seeds, .npy folder, PNG/JPEG folder, mismatches', async () => {
   const dir = tmpDir();
   const dense = await saveLayersModel(denseModel, path.join(dir, 'dense'));
-  const conv = await saveLayersModel(tfl => {
-    const m = tfl.sequential();
-    m.add(tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 2, kernelSize: 3, kernelInitializer: tfl.initializers.glorotUniform({ seed: 5 }) }));
-    m.add(tfl.layers.flatten());
-    m.add(tfl.layers.dense({ units: 3, kernelInitializer: tfl.initializers.glorotUniform({ seed: 6 }) }));
-    return m;
-  }, path.join(dir, 'conv'));
+  const conv = await saveLayersModel(convModel, path.join(dir, 'conv'));
   const ev = await startEvaluator();
   try {
     // Seeds: compare the reference energy of every sample.

@@ -87,8 +87,8 @@ export function writeArtifacts(dir, artifacts, weightSpecs = artifacts.weightSpe
   return path.join(dir, 'model.json');
 }
 
-/** Builds a model with tfjs-layers in this process and saves it to `dir`. */
-export async function saveLayersModel(build, dir) {
+/** Builds a model with tfjs-layers in this process; returns its ModelArtifacts (in memory). */
+export async function layersArtifacts(build) {
   const { tf, tfl, initWasm } = await import('../lib/tf.mjs');
   await initWasm();
   const model = build(tfl, tf);
@@ -98,7 +98,12 @@ export async function saveLayersModel(build, dir) {
     return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
   }));
   model.dispose();
-  return writeArtifacts(dir, saved);
+  return saved;
+}
+
+/** Builds a model with tfjs-layers in this process and saves it to `dir`. */
+export async function saveLayersModel(build, dir) {
+  return writeArtifacts(dir, await layersArtifacts(build));
 }
 
 /** Dense 16 -> 32 (relu) -> 4, seeded initializers so runs are repeatable. */
@@ -108,6 +113,15 @@ export function denseModel(tfl) {
     kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }), biasInitializer: tfl.initializers.randomUniform({ minval: -0.1, maxval: 0.1, seed: 2 }) }));
   m.add(tfl.layers.dense({ units: 4,
     kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }), biasInitializer: tfl.initializers.randomUniform({ minval: -0.1, maxval: 0.1, seed: 4 }) }));
+  return m;
+}
+
+/** Conv 3x3 (2 filters) on an 8x8x3 image -> flatten -> dense 3: an image model. */
+export function convModel(tfl) {
+  const m = tfl.sequential();
+  m.add(tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 2, kernelSize: 3, kernelInitializer: tfl.initializers.glorotUniform({ seed: 5 }) }));
+  m.add(tfl.layers.flatten());
+  m.add(tfl.layers.dense({ units: 3, kernelInitializer: tfl.initializers.glorotUniform({ seed: 6 }) }));
   return m;
 }
 
