@@ -16,6 +16,7 @@
 
 #include "cli_common.h"
 #include "subprocess.h"
+#include "tfjs_quant/evaluation.h"
 #include "tfjs_quant/search.h"
 
 namespace tfq::cli {
@@ -72,8 +73,7 @@ class NodeEvaluator : public Evaluator {
   int next_id_ = 1;
   int files_ = 0;
   bool failed_ = false;
-  // [tensor][Target]: encoded bytes the evaluator already holds.
-  std::vector<std::array<bool, kNumTargets>> sent_;
+  CandidateCache candidates_{model_};
 };
 
 class CommandEvaluator : public Evaluator {

@@ -29,8 +29,6 @@ constexpr const char* kScript = "bin/tfjs-quant-eval.mjs";
 // cost a DOM of its depth).
 constexpr int kMaxReplyDepth = 32;
 
-std::string Key(const std::string& name, Target t) { return name + "@" + std::string(TargetName(t)); }
-
 // Field access that never throws or aborts, whatever the reply holds.
 const json* Field(const json& j, const char* key) {
   if (!j.is_object()) return nullptr;
@@ -119,7 +117,6 @@ Result<std::unique_ptr<NodeEvaluator>> NodeEvaluator::Start(const Model& model, 
   }
   TFQ_ASSIGN_OR_RETURN(Child child, Child::Start({node->string(), (o.package / kScript).string()}));
   std::unique_ptr<NodeEvaluator> ev(new NodeEvaluator(model, std::move(child), o));
-  ev->sent_.assign(model.tensors().size(), {});
   TFQ_RETURN_IF_ERROR(ev->ReadReady());
   TFQ_RETURN_IF_ERROR(ev->Load());
   return ev;
@@ -222,75 +219,26 @@ Result<json> NodeEvaluator::Call(json req) {
 }
 
 Result<Measurement> NodeEvaluator::ParseMeasurement(const json& reply) {
-  Measurement m;
-  m.inferences = Count(reply, "inferences", int64_t{1} << 40).value_or(0);
-  const json* results = Field(reply, "results");
-  if (!results || !results->is_array() || results->empty()) return Failed("an evaluation returned no results");
-  for (const auto& x : *results) {
-    Sample s;
-    const auto input = Count(x, "input", count_ - 1);
-    const std::string out = Text(x, "output", "");
-    if (!input) return Failed("a result names no valid input");
-    s.input = static_cast<int>(*input);
-    s.output = -1;
-    for (size_t k = 0; k < outputs.size(); ++k)
-      if (outputs[k] == out) s.output = static_cast<int>(k);
-    if (s.output < 0) return Failed("a result names the output " + Quoted(out) + ", which it did not declare");
-    // JSON has no NaN: an error sum that overflowed arrives as null.
-    const auto err = Number(x, "err");
-    s.err = err.value_or(0);
-    s.non_finite = Count(x, "nonfinite", int64_t{1} << 53).value_or(0);
-    if (!err) s.non_finite = std::max<int64_t>(s.non_finite, 1);
-    const auto n = Number(x, "n"), sig = Number(x, "sig");
-    if (!n || !sig) return Failed("a result lacks its value count or signal power");
-    s.n = *n;
-    s.sig = *sig;
-    s.max_abs = Number(x, "maxabs").value_or(0);
-    s.dot = Number(x, "dot").value_or(0);
-    s.nout = Number(x, "nout").value_or(0);
-    // Sums of squares and counts are never negative; none may be NaN/Inf
-    // (JSON cannot say NaN; an overflowed error sum arrives as null, above).
-    for (double v : {s.n, s.sig, s.err, s.max_abs, s.nout}) {
-      if (!(v >= 0) || !std::isfinite(v)) return Failed("a result holds a negative or non-finite sum");
-    }
-    if (!std::isfinite(s.dot)) return Failed("a result holds a non-finite sum");
-    s.argmax_ref = Count(x, "argmax_ref", int64_t{1} << 53).value_or(0);
-    s.argmax_out = Count(x, "argmax_out", int64_t{1} << 53).value_or(0);
-    m.samples.push_back(s);
-  }
+  auto m = tfq::ParseMeasurement(reply.dump(-1, ' ', false, json::error_handler_t::replace), count_, outputs);
+  if (!m.ok()) return Failed(m.status().message());
   return m;
 }
 
 Result<Measurement> NodeEvaluator::Evaluate(std::span<const Target> plan, std::span<const int> inputs) {
-  const auto& tensors = model_.tensors();
-  json entries = json::array();
-  std::string bytes;
-  json assign = json::object();
-  for (size_t i = 0; i < plan.size(); ++i) {
-    if (plan[i] == Target::kKeep) continue;
-    const WeightEntry& e = model_.entry(tensors[i]);
-    const auto t = static_cast<size_t>(plan[i]);
-    if (!sent_[i][t]) {
-      TFQ_ASSIGN_OR_RETURN(EncodedTensor enc, EncodeTensor(model_, i, plan[i]));
-      if (!enc.changed) continue;
-      // Our own text, as deep as the model's JSON allowed: not a reply.
-      json entry = json::parse(EntryToJson(enc.entry), nullptr, false);
-      if (!entry.is_object()) return Internal("a weight entry did not parse back: " + Quoted(e.name));
-      entry["key"] = Key(e.name, plan[i]);
-      entries.push_back(entry);
-      bytes.append(reinterpret_cast<const char*>(enc.bytes.data()), enc.bytes.size());
-      sent_[i][t] = true;
-    }
-    assign[e.name] = Key(e.name, plan[i]);
-  }
-  if (!entries.empty()) {
+  TFQ_ASSIGN_OR_RETURN(CandidateBatch batch, candidates_.Prepare(plan));
+  if (batch.entries) {
+    // Our own text, as deep as the model's JSON allowed: not a reply.
+    json entries = json::parse(batch.entries_json, nullptr, false);
+    if (!entries.is_array()) return Internal("candidate weight entries did not parse back");
     const fs::path file = options_.work_dir / ("weights-" + std::to_string(++files_) + ".bin");
-    TFQ_RETURN_IF_ERROR(WriteFileAtomically(file, bytes, InputPaths{}));
+    TFQ_RETURN_IF_ERROR(WriteFileAtomically(file, std::string_view(reinterpret_cast<const char*>(batch.bytes.data()), batch.bytes.size()), InputPaths{}));
     auto r = Call(json{{"cmd", "weights"}, {"file", file.string()}, {"entries", std::move(entries)}});
     std::error_code ec;
     fs::remove(file, ec);
     if (!r.ok()) return r.status();
   }
+  json assign = json::object();
+  for (const auto& [name, key] : batch.assign) assign[name] = key;
   json req = {{"cmd", "eval"}, {"assign", assign}};
   req["inputs"] = inputs.empty() ? json(nullptr) : json(std::vector<int>(inputs.begin(), inputs.end()));
   TFQ_ASSIGN_OR_RETURN(json reply, Call(std::move(req)));
