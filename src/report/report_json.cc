@@ -67,6 +67,10 @@ std::string RenderInspectJson(const InspectView& v) {
       j["worst_channel_levels"] = t.worst_channel_levels;
       j["float16_overflow"] = t.float16_overflow;
       j["float16_underflow"] = t.float16_underflow;
+      // What inspect --html draws: the values' histogram and the uint8 codes.
+      j["histogram"] = t.histogram;
+      j["uint8_grid"] = {{"min", t.uint8_params.min}, {"scale", t.uint8_params.scale},
+                         {"constant", t.uint8_params.constant}};
     }
     tensors.push_back(std::move(j));
   }

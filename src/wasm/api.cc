@@ -17,10 +17,28 @@
 //     -> the JSON of `tfjs-quant inspect --json`
 //   {"command": "diff", "a": "model.json", "b": ..., "limits": ...} over files
 //     named "a/..." and "b/..." -> {"tensors": [...], "differ": N}
+// quantize also takes "plan": {"weight name": "uint8" | "uint16" | "float16"
+// | "float32" | "keep"}, instead of the patterns: weights not named are kept.
+//
+// `auto` (js/src/auto.js) is a search session over several calls; the model
+// stays in this module's memory between them (search_session.cc).
+//   {"command": "searchOpen", "json", "budget": "sqnr>=30", "screenInputs": 2,
+//    "numInputs": N, "outputs": [names], "limits"} over the model's files
+//     -> {"session": id, "tensors": N}
+//   {"command": "searchNext", "session": id, "measurement": null | {eval reply}}
+//     -> {"request": {"entries": [...], "assign": {...}, "inputs": null | [...]},
+//         "progress": {...}} plus the file "weights.bin" (the entries' bytes),
+//        or {"done": true, "result": {...}} once the search is done
+//   {"command": "searchWrite", "session": id, "shardSizeBytes"} -> the files
+//     and the report, as quantize
+//   {"command": "searchCheck", "session": id, "measurement": {eval reply of
+//    the written model}} -> {"metrics", "holds", "described"}
+//   {"command": "searchClose", "session": id}
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <malloc.h>
+#include <map>
 #include <memory>
 #include <new>
 #include <set>
@@ -28,31 +46,11 @@
 #include <vector>
 
 #include "json/json.h"
+#include "wasm/api.h"
 #include "tfjs_quant/report.h"
 #include "tfjs_quant/tfjs_quant.h"
 
 namespace tfq::wasm {
-namespace {
-
-using json::Json;
-
-// Input files as JavaScript added them: owned buffers, checked and read in
-// place (SpanFiles) when a request runs.
-struct Files {
-  struct File {
-    std::string name;
-    std::unique_ptr<uint8_t[]> bytes;
-    size_t size = 0;
-  };
-  std::vector<File> added;
-};
-
-struct Output {
-  int code = 0;
-  std::string text;  // the report (JSON) or the error message
-  MemoryFiles files;
-  std::vector<std::string> order;  // files in the order written, JSON last
-};
 
 Status BadOption(std::string_view name, std::string_view expected, const Json& found) {
   return InvalidArgument("option " + std::string(name) + ": expected " + std::string(expected) + ", found " +
@@ -204,6 +202,27 @@ Status CheckMembers(const Json& request, std::string_view command, std::initiali
   return Status::Ok();
 }
 
+// "plan": {"weight name": target}: the page's per-tensor choices. Every
+// name must be a weight of the model; weights not named are kept as stored.
+Result<std::vector<Target>> PlanByName(const Model& model, const Json& v) {
+  if (!v.is_object()) return BadOption("plan", "an object of weight name -> \"uint8\", \"uint16\", \"float16\", \"float32\" or \"keep\"", v);
+  std::map<std::string_view, size_t> index;
+  for (size_t i = 0; i < model.tensors().size(); ++i) index.emplace(model.entry(model.tensors()[i]).name, i);
+  std::vector<Target> plan(model.tensors().size(), Target::kKeep);
+  for (const auto& [name, target] : v.items()) {
+    auto it = index.find(name);
+    if (it == index.end()) return InvalidArgument("option plan: " + Quoted(name, 200) + " is not a weight of the model");
+    const std::string t = target.is_string() ? target.get<std::string>() : "";
+    if (t == "uint8") plan[it->second] = Target::kUint8;
+    else if (t == "uint16") plan[it->second] = Target::kUint16;
+    else if (t == "float16") plan[it->second] = Target::kFloat16;
+    else if (t == "float32") plan[it->second] = Target::kRaw;
+    else if (t == "keep") plan[it->second] = Target::kKeep;
+    else return BadOption("plan." + Printable(name, 80), "\"uint8\", \"uint16\", \"float16\", \"float32\" or \"keep\"", target);
+  }
+  return plan;
+}
+
 // quantize and dequantize: open the model among `in`, plan, write to memory.
 // The options are checked first: a wrong option is the caller's error
 // whatever the files hold.
@@ -212,7 +231,7 @@ Status Write(const Json& request, bool dequantize, const Files& in, Output* out)
     TFQ_RETURN_IF_ERROR(CheckMembers(request, "dequantize", {"command", "json", "shardSizeBytes", "limits"}));
   } else {
     TFQ_RETURN_IF_ERROR(CheckMembers(request, "quantize",
-                                     {"command", "json", "uint8", "uint16", "float16", "skip", "skipNames",
+                                     {"command", "json", "uint8", "uint16", "float16", "skip", "skipNames", "plan",
                                       "shardSizeBytes", "arithmetic", "limits"}));
   }
   TFQ_ASSIGN_OR_RETURN(Limits limits, ToLimits(request));
@@ -227,7 +246,12 @@ Status Write(const Json& request, bool dequantize, const Files& in, Output* out)
   TFQ_ASSIGN_OR_RETURN(std::string json_name, ModelJsonName(request, "json", json_names, "the files given"));
   TFQ_ASSIGN_OR_RETURN(Model model, Model::Open(source, json_name, limits));
   std::vector<Target> plan(model.tensors().size(), Target::kRaw);
-  if (!dequantize) {
+  if (auto it = request.find("plan"); !dequantize && it != request.end()) {
+    for (const char* rule : {"uint8", "uint16", "float16", "skip", "skipNames"}) {
+      if (request.contains(rule)) return InvalidArgument(std::string("option plan names every weight's encoding: give it without ") + rule);
+    }
+    TFQ_ASSIGN_OR_RETURN(plan, PlanByName(model, *it));
+  } else if (!dequantize) {
     TFQ_ASSIGN_OR_RETURN(plan, Plan(model, sel));
   }
   TFQ_ASSIGN_OR_RETURN(WriteReport report, WriteModel(model, plan, options, out->files));
@@ -273,7 +297,9 @@ Status DiffCommand(const Json& request, const Files& in, Output* out) {
   return Status::Ok();
 }
 
-Status Run(std::string_view request_text, const Files& in, Output* out) {
+namespace {
+
+Status Run(std::string_view request_text, Files& in, Output* out) {
   json::ParseOptions po;
   po.max_depth = 64;
   TFQ_ASSIGN_OR_RETURN(Json request, json::Parse(request_text, "the request", po));
@@ -283,7 +309,12 @@ Status Run(std::string_view request_text, const Files& in, Output* out) {
   if (*cmd == "quantize" || *cmd == "dequantize") return Write(request, *cmd == "dequantize", in, out);
   if (*cmd == "inspect") return InspectCommand(request, in, out);
   if (*cmd == "diff") return DiffCommand(request, in, out);
-  return BadOption("command", "\"quantize\", \"dequantize\", \"inspect\" or \"diff\"", *cmd);
+  if (*cmd == "searchOpen") return SearchOpen(request, in, out);
+  if (*cmd == "searchNext") return SearchNext(request, out);
+  if (*cmd == "searchWrite") return SearchWrite(request, out);
+  if (*cmd == "searchCheck") return SearchCheck(request, out);
+  if (*cmd == "searchClose") return SearchClose(request, out);
+  return BadOption("command", "\"quantize\", \"dequantize\", \"inspect\", \"diff\" or a search command", *cmd);
 }
 
 }  // namespace
@@ -311,7 +342,7 @@ uint8_t* tfq_files_add(Files* f, const char* name, size_t name_size, size_t size
 void tfq_files_free(Files* f) { delete f; }
 
 // Runs the request (JSON text) over the files.
-Output* tfq_run(const char* request, size_t request_size, const Files* in) {
+Output* tfq_run(const char* request, size_t request_size, Files* in) {
   auto* out = new (std::nothrow) Output;
   if (!out) return nullptr;
   tfq::Status s = tfq::wasm::Run(std::string_view(request, request_size), *in, out);
@@ -336,7 +367,9 @@ size_t tfq_result_file_name_size(const Output* r, size_t i) { return i < r->orde
 const uint8_t* tfq_result_file_data(const Output* r, size_t i) {
   if (i >= r->order.size()) return nullptr;
   auto it = r->files.files.find(r->order[i]);
-  return it == r->files.files.end() ? nullptr : it->second.data();
+  if (it == r->files.files.end()) return nullptr;
+  // An empty file still has an address: null means "no such file".
+  return it->second.empty() ? reinterpret_cast<const uint8_t*>("") : it->second.data();
 }
 size_t tfq_result_file_size(const Output* r, size_t i) {
   if (i >= r->order.size()) return 0;

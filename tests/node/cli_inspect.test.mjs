@@ -22,7 +22,7 @@ const ESC = '\x1b';
 const COMMON_KEYS = ['name', 'dtype', 'shape', 'elements', 'stored_encoding', 'stored_bytes', 'quantizable', 'risk', 'reason'];
 const FLOAT32_KEYS = ['min', 'max', 'mean', 'std', 'zero_share', 'nan_count', 'inf_count', 'channel_axis',
   'channel_axis_reason', 'channels', 'dead_channels', 'uint8', 'uint16', 'float16', 'uint8_levels_used',
-  'worst_channel_range_share', 'worst_channel_levels', 'float16_overflow', 'float16_underflow'];
+  'worst_channel_range_share', 'worst_channel_levels', 'float16_overflow', 'float16_underflow', 'histogram', 'uint8_grid'];
 const ESTIMATE_KEYS = ['sqnr_db', 'worst_channel_sqnr_db', 'worst_channel', 'max_abs_error'];
 
 if (env.problem) {
