@@ -27,7 +27,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct AutoArgs {
-  std::string in, out, budget, outputs, inputs_dir, eval_cmd, html, evaluator;
+  std::string in, out, budget, outputs, inputs_dir, eval_cmd, html, evaluator, record;
   std::vector<std::string> dims, limits;
   int count = 8, seed = 1, screen = 2, timeout_s = 600;
   std::string shard_size = "4194304";
@@ -79,8 +79,8 @@ Status CheckArgs(const AutoArgs& a, const Budget& budget) {
     return InvalidArgument("with --eval-cmd the budget bounds the number it prints: use 'score>=X' or 'score<=X', not " +
                            Quoted(budget.text));
   }
-  if (!a.eval_cmd.empty() && (!a.outputs.empty() || !a.inputs_dir.empty() || !a.dims.empty())) {
-    return InvalidArgument("--outputs, --inputs and --dim configure the TensorFlow.js evaluator; with --eval-cmd your "
+  if (!a.eval_cmd.empty() && (!a.outputs.empty() || !a.inputs_dir.empty() || !a.dims.empty() || !a.record.empty())) {
+    return InvalidArgument("--outputs, --inputs, --dim and --record configure the TensorFlow.js evaluator; with --eval-cmd your "
                            "command chooses its own");
   }
   if (a.timeout_s < 1) return InvalidArgument("--eval-timeout must be at least 1 second");
@@ -121,6 +121,7 @@ Status StartEvaluator(const AutoArgs& a, const OpenedModel& opened, const WorkDi
   node.seed = a.seed;
   node.inputs_dir = a.inputs_dir;
   node.timeout = timeout;
+  node.record = !a.record.empty();
   if (!a.outputs.empty()) node.outputs = SplitPatterns(a.outputs);
   TFQ_ASSIGN_OR_RETURN(ev->tfjs, NodeEvaluator::Start(*opened.model, node));
   ev->active = ev->tfjs.get();
@@ -178,6 +179,9 @@ int Run(const AutoArgs& a) {
   if (Status s = StartEvaluator(a, *opened, *work, &ev, &view); !s.ok()) return Fail(s);
   auto result = RunSearch(a, model, tensors, *budget, *ev.active);
   if (!result.ok()) return Fail(result.status());
+  if (ev.tfjs && !a.record.empty()) {
+    if (Status s = WriteFileAtomically(a.record, ev.tfjs->record(), opened->inputs); !s.ok()) return Fail(s);
+  }
 
   // Write, then measure what was written.
   WriteOptions write;
@@ -260,6 +264,9 @@ Runner SetupAuto(CLI::App& sub) {
   sub.add_flag("--json", a->json, "Print the report as JSON");
   sub.add_flag("--verbose", a->verbose, "Log the search's verifications to stderr");
   sub.add_option("--html", a->html, "Also write the inspect HTML report with the chosen encodings to FILE");
+  sub.add_option("--record", a->record,
+                 "Write every evaluation the search asked for to FILE (JSON lines: the candidate, the inputs, "
+                 "TensorFlow.js's reply), to replay or study the search");
   sub.add_option("--evaluator", a->evaluator, "The evaluator package folder (default: found automatically)");
   AddLimitOption(sub, a->limits);
   return [a] { return Run(*a); };

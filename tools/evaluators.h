@@ -38,6 +38,7 @@ struct NodeOptions {
   std::string inputs_dir;
   std::vector<std::string> outputs;
   std::chrono::milliseconds timeout{600000};  // per request (--eval-timeout)
+  bool record = false;                         // keep every evaluation (--record)
 };
 
 class NodeEvaluator : public Evaluator {
@@ -50,6 +51,10 @@ class NodeEvaluator : public Evaluator {
   // Loads a written model with the stock loader and compares it with the
   // same references: the final, independent check.
   Result<Measurement> EvaluateModel(const std::filesystem::path& model_json);
+  // With options.record: one JSON line per evaluation the search asked for,
+  // {"assign", "inputs", "reply"}: what replays the search (js/src/auto.js's
+  // search() takes the replies as they are).
+  const std::string& record() const { return record_; }
 
   std::string kind;                     // "graph" or "layers"
   std::vector<std::string> input_desc;  // "input_1 float32 [1,256,256,3]"
@@ -73,6 +78,7 @@ class NodeEvaluator : public Evaluator {
   int next_id_ = 1;
   int files_ = 0;
   bool failed_ = false;
+  std::string record_;
   CandidateCache candidates_{model_};
 };
 

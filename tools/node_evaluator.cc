@@ -241,7 +241,13 @@ Result<Measurement> NodeEvaluator::Evaluate(std::span<const Target> plan, std::s
   for (const auto& [name, key] : batch.assign) assign[name] = key;
   json req = {{"cmd", "eval"}, {"assign", assign}};
   req["inputs"] = inputs.empty() ? json(nullptr) : json(std::vector<int>(inputs.begin(), inputs.end()));
-  TFQ_ASSIGN_OR_RETURN(json reply, Call(std::move(req)));
+  TFQ_ASSIGN_OR_RETURN(json reply, Call(req));
+  if (options_.record) {
+    json line = {{"assign", req["assign"]}, {"inputs", req["inputs"]}, {"reply", reply}};
+    line["reply"].erase("id");
+    line["reply"].erase("ms");
+    record_ += line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  }
   return ParseMeasurement(reply);
 }
 
