@@ -4,94 +4,14 @@
 // manifest or shard is written by the core (src/wasm/api.cc), as the CLI
 // writes it.
 import { TfjsQuantError, ready, run } from './module.js';
+import { concat, describe, invalid, isBytes, request, toBytes, toFiles } from './options.js';
 
 export { TfjsQuantError, ready };
+export { auto, search } from './auto.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const MANIFEST = 'weights_manifest.json';
-
-function invalid(message) {
-  return new TfjsQuantError(message, 'INVALID_ARGUMENT');
-}
-
-function describe(v) {
-  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
-}
-
-// Options are JSON for the core, which checks them and refuses members a
-// command does not use. What JSON cannot say (a function, a BigInt, NaN)
-// is refused here rather than dropped.
-function checkJsonValue(v, where) {
-  const t = typeof v;
-  if (v === null || t === 'boolean' || t === 'string') return;
-  if (t === 'number') {
-    if (!Number.isFinite(v)) throw invalid(`${where}: expected a finite number, found ${v}`);
-    return;
-  }
-  if (Array.isArray(v)) {
-    v.forEach((e, i) => checkJsonValue(e, `${where}[${i}]`));
-    return;
-  }
-  if (t === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(v))) {
-    for (const [k, e] of Object.entries(v)) checkJsonValue(e, `${where}.${k}`);
-    return;
-  }
-  throw invalid(`${where}: ${describe(v)} is not an option value`);
-}
-
-function request(command, options) {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw invalid(`options: expected an object, found ${describe(options)}`);
-  }
-  const req = { command };
-  for (const [key, value] of Object.entries(options)) {
-    if (value === undefined) continue;
-    if (key === 'command') throw invalid('options: "command" is not an option (call the function for it)');
-    checkJsonValue(value, `options.${key}`);
-    req[key] = value;
-  }
-  return req;
-}
-
-function isArrayBuffer(v) {
-  const tag = Object.prototype.toString.call(v);
-  return tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]';
-}
-
-function isBytes(v) {
-  return isArrayBuffer(v) || ArrayBuffer.isView(v);
-}
-
-function toBytes(value, what) {
-  if (value instanceof Uint8Array) return value;
-  if (isArrayBuffer(value)) return new Uint8Array(value);
-  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  if (typeof value === 'string') return encoder.encode(value);
-  throw invalid(`${what}: expected bytes (Uint8Array, ArrayBuffer or a typed array) or a string, found ` +
-                describe(value));
-}
-
-// A Map or plain object of file name -> bytes, as a Map of Uint8Arrays.
-function toFiles(files) {
-  const entries = files instanceof Map ? [...files] : Object.entries(files);
-  const out = new Map();
-  for (const [name, bytes] of entries) {
-    if (typeof name !== 'string') throw invalid(`file names must be strings, found ${describe(name)}`);
-    out.set(name, toBytes(bytes, `file ${JSON.stringify(name)}`));
-  }
-  return out;
-}
-
-function concat(parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-}
 
 // ModelArtifacts carry their weights as weightSpecs plus weightData; a
 // files object is name -> bytes.

@@ -131,7 +131,41 @@ function cString(mem, ptr) {
  */
 export async function run(request, files) {
   const req = encoder.encode(JSON.stringify(request));  // before anything is copied in
+  return call(await live(), request, req, files);
+}
+
+/**
+ * Opens a session of several calls on one instance (auto's search keeps the
+ * model in the module between steps): runs `request` over `files`, then
+ * resolves {opened: its report, call(request): a further call (no files),
+ * close()}. The instance is not retired for its memory while a session is
+ * open; a trap ends every session on it.
+ */
+export async function openSession(request, files) {
   const m = await live();
+  const opened = await call(m, request, encoder.encode(JSON.stringify(request)), files);
+  m.sessions = (m.sessions ?? 0) + 1;
+  const session = opened.report.session;
+  const send = (req) => call(m, { ...req, session }, encoder.encode(JSON.stringify({ ...req, session })), new Map());
+  let open = true;
+  return {
+    opened: opened.report,
+    call(req) {
+      if (!open) return Promise.reject(new TfjsQuantError('the session is closed', 'INVALID_ARGUMENT'));
+      if (m.dead) return Promise.reject(new TfjsQuantError('the session was lost with its WebAssembly instance', 'INTERNAL'));
+      return send(req);
+    },
+    async close() {
+      if (!open) return;
+      open = false;
+      m.sessions -= 1;
+      if (!m.dead) await send({ command: request.command.replace(/Open$/, 'Close') }).catch(() => {});
+      if (!m.sessions && m.memory.buffer.byteLength > KEEP_MEMORY_BYTES) retire(m);
+    },
+  };
+}
+
+async function call(m, request, req, files) {
   const x = m.exports;
   m.stderr.length = 0;
   let handle = 0;
@@ -188,7 +222,7 @@ export async function run(request, files) {
       if (result) x.tfq_result_free(result);
       if (handle) x.tfq_files_free(handle);
     }
-    if (m.memory.buffer.byteLength > KEEP_MEMORY_BYTES) retire(m);
+    if (m.memory.buffer.byteLength > KEEP_MEMORY_BYTES && !m.sessions) retire(m);
   }
 }
 

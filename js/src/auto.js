@@ -1,0 +1,197 @@
+// `auto` in JavaScript: the C++ search (the WebAssembly build's, the CLI's
+// own code) measured by stock TensorFlow.js in this same process, in Node
+// or a page. An evaluation is asynchronous and a WebAssembly call cannot
+// wait for one, so the search is a session (src/wasm/search_session.cc):
+// each call hands out the next plan to measure, with the candidate weights
+// it needs as bytes in memory, and takes the previous measurement. The
+// evaluator is evaluator/lib/evaluator.mjs, the code the CLI's Node process
+// runs, shipped in dist/evaluator/.
+import { Evaluator } from '../dist/evaluator/evaluator.mjs';
+import { modelArtifacts } from '../dist/evaluator/artifacts.mjs';
+import { samplesFromImages } from '../dist/evaluator/inputs.mjs';
+import { TfjsQuantError, openSession } from './module.js';
+import { describe, invalid, toFiles } from './options.js';
+
+const decoder = new TextDecoder();
+
+// "a/./b/../c.bin" -> "a/c.bin"; null if it climbs out of the files given.
+function normalize(path) {
+  const parts = [];
+  for (const p of path.split('/')) {
+    if (p === '' || p === '.') continue;
+    if (p === '..') {
+      if (!parts.length) return null;
+      parts.pop();
+    } else {
+      parts.push(p);
+    }
+  }
+  return parts.join('/');
+}
+
+// The model JSON among the files: options.json, else the only .json at the top.
+function modelJsonName(files, json) {
+  if (json !== undefined) {
+    if (typeof json !== 'string' || !files.has(json)) throw invalid(`json: ${JSON.stringify(json)} is not among the files given`);
+    return json;
+  }
+  const top = [...files.keys()].filter((n) => !n.includes('/') && n.endsWith('.json'));
+  if (top.length !== 1) {
+    throw invalid(top.length ? `several .json files (${top.join(', ')}): say which is the model with the json option`
+                             : 'no model JSON (.json) among the files given');
+  }
+  return top[0];
+}
+
+// tfjs ModelArtifacts of the model JSON `name` among `files`.
+function artifactsOf(files, name) {
+  const folder = name.includes('/') ? name.slice(0, name.lastIndexOf('/') + 1) : '';
+  try {
+    return modelArtifacts(decoder.decode(files.get(name)), (p) => {
+      const path = normalize(folder + p);
+      const bytes = path === null ? undefined : files.get(path);
+      if (!bytes) throw new TfjsQuantError(`${name} names the weight shard ${JSON.stringify(p)}, which is not among the files given`, 'NOT_FOUND');
+      return bytes;
+    }, name).artifacts;
+  } catch (e) {
+    if (e instanceof TfjsQuantError) throw e;
+    throw new TfjsQuantError(e.message, 'FORMAT_ERROR');
+  }
+}
+
+function checkTf(tf) {
+  const need = ['tensor', 'tidy', 'dispose', 'loadGraphModel', 'loadLayersModel'];
+  const missing = tf && typeof tf === 'object' ? need.filter((k) => typeof tf[k] !== 'function') : need;
+  if (missing.length || typeof tf.io?.decodeWeights !== 'function') {
+    throw invalid('options.tf: auto measures in TensorFlow.js: pass the tfjs namespace (tfjs-core with ' +
+                  `loadGraphModel and loadLayersModel, e.g. the global tf of a page); missing ${missing.join(', ') || 'io.decodeWeights'}`);
+  }
+}
+
+/**
+ * The search alone, driven by the caller's own measurements: `files` hold
+ * the model; `options`: budget, numInputs and outputs (what the evaluator
+ * measures), screenInputs, json, limits. Resolves an object with
+ * next(measurement) -> {request: {entries, assign, inputs, weights}, progress}
+ * or {done: true, result}; write() -> {files, report} once done;
+ * check(measurement) -> {metrics, holds}; close(). `measurement` is the
+ * evaluator's eval reply (evaluator/README.md), null for the first call.
+ */
+export async function search(files, options) {
+  const { budget, numInputs, outputs, screenInputs, json, limits } = options ?? {};
+  const map = toFiles(files);
+  const req = { command: 'searchOpen', json: modelJsonName(map, json), budget, numInputs, outputs };
+  if (screenInputs !== undefined) req.screenInputs = screenInputs;
+  if (limits !== undefined) req.limits = limits;
+  const session = await openSession(req, map);
+  return {
+    tensors: session.opened.tensors,
+    async next(measurement = null) {
+      const { report, files: out } = await session.call({ command: 'searchNext', measurement });
+      if (report.done) return report;
+      return { request: { ...report.request, weights: out.get('weights.bin') }, progress: report.progress };
+    },
+    async write(shardSizeBytes) {
+      return session.call(shardSizeBytes === undefined ? { command: 'searchWrite' }
+                                                       : { command: 'searchWrite', shardSizeBytes });
+    },
+    async check(measurement) {
+      return (await session.call({ command: 'searchCheck', measurement })).report;
+    },
+    close: () => session.close(),
+  };
+}
+
+function elapsed(t0) {
+  return Math.round(globalThis.performance.now() - t0);
+}
+
+/**
+ * `tfjs-quant auto` in JavaScript: the smallest per-tensor mix of uint8,
+ * 16-bit and float32 whose outputs stay within `options.budget`
+ * ('sqnr>=30', 'cosine>=0.999', 'maxabs<=0.01', 'top1>=0.99', joined by
+ * ','), measured by the tfjs you pass as `options.tf` on its current
+ * backend. `files`: the model's files (a Map or object of name -> bytes, a
+ * model JSON with its shards). Options: count (8), seed (1), dims
+ * ({default: 256}), outputs (names guarded; default all), images
+ * ([{name, width, height, rgba}], decoded RGBA8: the inputs instead of
+ * the default ones), screenInputs (2), shardSizeBytes, json, signal
+ * (AbortSignal: rejects with code 'CANCELLED'), onProgress({evaluations,
+ * estimatedTotal, phase, elapsedMs}). Resolves {files, plan, choices,
+ * verified, check, holds, sizes, bytes, evaluations, inferences, ms}; a
+ * written model that measures outside the budget rejects with code
+ * 'BUDGET_UNREACHABLE' (the result is the error's `result`).
+ */
+export async function auto(files, options = {}) {
+  if (options === null || typeof options !== 'object') throw invalid(`options: expected an object, found ${describe(options)}`);
+  const { tf, budget, count, seed, dims, outputs, images, screenInputs, shardSizeBytes, json, signal, onProgress } = options;
+  checkTf(tf);
+  if (typeof budget !== 'string') throw invalid(`options.budget: expected a budget such as "sqnr>=30", found ${describe(budget)}`);
+  if (images !== undefined && !Array.isArray(images)) throw invalid(`options.images: expected an array, found ${describe(images)}`);
+  const t0 = globalThis.performance.now();
+  const map = toFiles(files);
+  const jsonName = modelJsonName(map, json);
+  const cancelled = () => {
+    if (signal?.aborted) throw new TfjsQuantError('auto was cancelled', 'CANCELLED');
+  };
+  const ev = new Evaluator(tf);
+  let s = null;
+  try {
+    const loaded = await ev.load({
+      artifacts: artifactsOf(map, jsonName), count, seed, dims, outputs, name: jsonName,
+      samples: images ? (inputs, shapes) => samplesFromImages(images, inputs, shapes) : undefined,
+    }).catch((e) => {
+      throw e instanceof TfjsQuantError ? e : new TfjsQuantError(e.message, e.usage ? 'INVALID_ARGUMENT' : 'EVALUATOR_FAILED');
+    });
+    cancelled();
+    s = await search(map, { budget, numInputs: loaded.count, outputs: loaded.outputs.map((o) => o.name), screenInputs, json: jsonName });
+    let measurement = null;
+    let step;
+    for (let done = 0; ; ++done) {
+      step = await s.next(measurement);
+      if (step.done) break;
+      const { entries, assign, inputs, weights } = step.request;
+      if (entries.length) ev.addWeights(entries, weights);
+      measurement = await ev.eval({ assign, inputs });
+      cancelled();
+      // The search reports its estimate where a phase starts; evaluations
+      // are counted here.
+      const { estimatedTotal, phase } = step.progress;
+      onProgress?.({ evaluations: done + 1, estimatedTotal: Math.max(estimatedTotal, done + 1), phase,
+                     elapsedMs: elapsed(t0) });
+    }
+    const written = await s.write(shardSizeBytes);
+    // The final, independent check: the written files loaded afresh by tfjs.
+    const final = await ev.evalArtifacts(artifactsOf(written.files, jsonName), null, jsonName);
+    const check = await s.check(final);
+    const r = step.result;
+    const result = {
+      files: written.files,
+      plan: Object.fromEntries(r.tensors.map((t) => [t.name, t.target])),
+      choices: r.tensors,
+      verified: r.metrics.search_verified,
+      allUint8: r.metrics.all_uint8,
+      check: check.metrics,
+      holds: check.holds,
+      sizes: r.sizes,
+      bytes: { before: written.report.bytesBefore, after: written.report.bytesAfter },
+      report: written.report,
+      evaluations: r.evaluations,
+      inferences: r.inferences,
+      kind: loaded.kind,
+      inputs: loaded.inputs,
+      outputs: loaded.outputs,
+      ms: elapsed(t0),
+    };
+    if (!check.holds) {
+      const e = new TfjsQuantError(`the written model measures ${check.described}, outside the budget "${budget}"`,
+                                   'BUDGET_UNREACHABLE');
+      e.result = result;
+      throw e;
+    }
+    return result;
+  } finally {
+    await s?.close();
+    ev.reset();
+  }
+}
