@@ -116,7 +116,6 @@ Status StartEvaluator(const AutoArgs& a, const OpenedModel& opened, const WorkDi
   TFQ_RETURN_IF_ERROR(ParseDims(a.dims, &node));
   TFQ_ASSIGN_OR_RETURN(node.package, FindEvaluator(a.evaluator));
   node.model_json = opened.where.folder / opened.where.json_name;
-  node.work_dir = work.path();
   node.count = a.count;
   node.seed = a.seed;
   node.inputs_dir = a.inputs_dir;

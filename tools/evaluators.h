@@ -30,7 +30,6 @@ Result<std::filesystem::path> FindEvaluator(const std::string& flag);
 struct NodeOptions {
   std::filesystem::path package;     // FindEvaluator()
   std::filesystem::path model_json;  // the input model
-  std::filesystem::path work_dir;    // temporary files (weights, the evaluator's log)
   int count = 8;
   int seed = 1;
   int default_dim = 256;
@@ -76,7 +75,6 @@ class NodeEvaluator : public Evaluator {
   NodeOptions options_;
   int count_ = 0;
   int next_id_ = 1;
-  int files_ = 0;
   bool failed_ = false;
   std::string record_;
   CandidateCache candidates_{model_};

@@ -29,6 +29,25 @@ constexpr const char* kScript = "bin/tfjs-quant-eval.mjs";
 // cost a DOM of its depth).
 constexpr int kMaxReplyDepth = 32;
 
+std::string Base64(std::span<const uint8_t> bytes) {
+  static constexpr char kDigits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const uint32_t v = uint32_t{bytes[i]} << 16 | uint32_t{bytes[i + 1]} << 8 | bytes[i + 2];
+    for (int shift : {18, 12, 6, 0}) out += kDigits[(v >> shift) & 63];
+  }
+  if (const size_t rest = bytes.size() - i; rest) {
+    const uint32_t v = uint32_t{bytes[i]} << 16 | (rest == 2 ? uint32_t{bytes[i + 1]} << 8 : 0);
+    out += kDigits[v >> 18 & 63];
+    out += kDigits[v >> 12 & 63];
+    out += rest == 2 ? kDigits[v >> 6 & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
 // Field access that never throws or aborts, whatever the reply holds.
 const json* Field(const json& j, const char* key) {
   if (!j.is_object()) return nullptr;
@@ -230,11 +249,9 @@ Result<Measurement> NodeEvaluator::Evaluate(std::span<const Target> plan, std::s
     // Our own text, as deep as the model's JSON allowed: not a reply.
     json entries = json::parse(batch.entries_json, nullptr, false);
     if (!entries.is_array()) return Internal("candidate weight entries did not parse back");
-    const fs::path file = options_.work_dir / ("weights-" + std::to_string(++files_) + ".bin");
-    TFQ_RETURN_IF_ERROR(WriteFileAtomically(file, std::string_view(reinterpret_cast<const char*>(batch.bytes.data()), batch.bytes.size()), InputPaths{}));
-    auto r = Call(json{{"cmd", "weights"}, {"file", file.string()}, {"entries", std::move(entries)}});
-    std::error_code ec;
-    fs::remove(file, ec);
+    // The bytes go in the request itself: no file per batch to write,
+    // read and delete.
+    auto r = Call(json{{"cmd", "weights"}, {"data", Base64(batch.bytes)}, {"entries", std::move(entries)}});
     if (!r.ok()) return r.status();
   }
   json assign = json::object();

@@ -30,15 +30,20 @@ export function protocolHandlers(ev) {
 
     weights(req) {
       ev.requireModel();
-      if (typeof req.file !== 'string') throw new Error('"file" must be the path of the candidate weights file');
       if (!Array.isArray(req.entries)) throw new Error('"entries" must be an array');
+      // The bytes in the request itself (base64: what tfjs-quant sends), or
+      // in a file the caller made (and deletes).
+      if (typeof req.data === 'string') {
+        if (!/^[A-Za-z0-9+/]*={0,2}$/.test(req.data) || req.data.length % 4) throw new Error('"data" is not base64');
+        return ev.addWeights(req.entries, Buffer.from(req.data, 'base64'), 'the weights request');
+      }
+      if (typeof req.file !== 'string') throw new Error('"data" (base64) or "file" (a path) must hold the candidate weights');
       let buf;
       try {
         buf = fs.readFileSync(req.file);
       } catch (e) {
         throw new Error(`cannot read weights file ${req.file}: ${e.code || e.message}`);
       }
-      // The file is left in place: the caller deletes it.
       return ev.addWeights(req.entries, buf, `weights file ${req.file}`);
     },
 
