@@ -49,6 +49,8 @@ export interface QuantizeOptions {
   uint8?: DTypeRule;
   uint16?: DTypeRule;
   float16?: DTypeRule;
+  /** Each weight's encoding by name, instead of the patterns (the page's choices); weights not named are kept. */
+  plan?: { [name: string]: 'uint8' | 'uint16' | 'float16' | 'float32' | 'keep' };
   /** --skip: patterns of weights kept as stored, whatever else matches. */
   skip?: string | string[];
   /** --weight_shard_size_bytes (default 4194304). */
@@ -197,3 +199,110 @@ export function diff(a: ModelArtifacts | ModelFiles, b: ModelArtifacts | ModelFi
 
 /** An IOHandler that quantizes what it saves, then hands it to `handler` (whose load it keeps). */
 export function withQuantization<H extends IOHandler>(handler: H, options?: QuantizeOptions): H;
+
+/** What auto measures with: tfjs-core's namespace plus the two loaders (a page's global `tf`). */
+export interface Tfjs {
+  tensor(...args: any[]): any;
+  tidy(...args: any[]): any;
+  dispose(...args: any[]): void;
+  io: { decodeWeights(...args: any[]): any };
+  loadGraphModel(handler: any): Promise<any>;
+  loadLayersModel(handler: any): Promise<any>;
+}
+
+/** A decoded RGBA8 image (e.g. a canvas's ImageData): one input sample. */
+export interface RgbaImage {
+  name: string;
+  width: number;
+  height: number;
+  rgba: Uint8Array | Uint8ClampedArray;
+}
+
+export interface AutoProgress {
+  evaluations: number;
+  estimatedTotal: number;
+  phase: string;
+  elapsedMs: number;
+}
+
+export interface AutoOptions {
+  tf: Tfjs;
+  /** 'sqnr>=30', 'cosine>=0.999', 'maxabs<=0.01', 'top1>=0.99', joined by ','. */
+  budget: string;
+  count?: number;
+  seed?: number;
+  dims?: { [input: string]: number | number[] };
+  outputs?: string[];
+  images?: RgbaImage[];
+  screenInputs?: number;
+  shardSizeBytes?: number;
+  json?: string;
+  signal?: AbortSignal;
+  onProgress?: (p: AutoProgress) => void;
+}
+
+/** Output metrics; null where exact (sqnr) or not finite. */
+export interface AutoMetrics {
+  sqnr_db: number | null;
+  cosine: number | null;
+  max_abs: number | null;
+  top1: number | null;
+  non_finite: boolean;
+}
+
+export interface AutoChoice {
+  name: string;
+  target: 'uint8' | 'uint16' | 'float16' | 'float32' | 'keep';
+  why: string;
+  group_size: number;
+  alone_uint8_db: number | null;
+}
+
+export interface AutoResult {
+  files: Map<string, Uint8Array>;
+  plan: { [name: string]: AutoChoice['target'] };
+  choices: AutoChoice[];
+  verified: AutoMetrics;
+  allUint8: AutoMetrics;
+  check: AutoMetrics;
+  holds: boolean;
+  sizes: { float32: number; all_float16: number; all_uint8: number; chosen: number };
+  bytes: { before: number; after: number };
+  report: WriteReport;
+  evaluations: number;
+  inferences: number;
+  kind: 'graph' | 'layers';
+  ms: number;
+}
+
+/** tfjs-quant auto, measured by `options.tf` in this process (docs/javascript.md). */
+export function auto(files: ModelFiles, options: AutoOptions): Promise<AutoResult>;
+
+/** The evaluator's eval reply (evaluator/README.md). */
+export interface Measurement {
+  results: object[];
+  inferences?: number;
+}
+
+export interface SearchRequest {
+  entries: WeightsManifestEntry[];
+  assign: { [name: string]: string };
+  inputs: number[] | null;
+  weights: Uint8Array;
+}
+
+/** The stepped search, for callers with an evaluator of their own. */
+export interface Search {
+  tensors: number;
+  next(measurement?: Measurement | null): Promise<
+    { request: SearchRequest; progress: { evaluations: number; estimatedTotal: number; phase: string } } |
+    { done: true; result: { tensors: AutoChoice[]; evaluations: number; inferences: number; [k: string]: unknown } }>;
+  write(shardSizeBytes?: number): Promise<WrittenFiles>;
+  check(measurement: Measurement): Promise<{ metrics: AutoMetrics; holds: boolean; described: string }>;
+  close(): Promise<void>;
+}
+
+export function search(files: ModelFiles, options: {
+  budget: string; numInputs: number; outputs: string[]; screenInputs?: number; json?: string;
+  limits?: { [name: string]: number };
+}): Promise<Search>;

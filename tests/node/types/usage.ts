@@ -3,7 +3,8 @@
 // the ways docs/javascript.md shows.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { quantize, dequantize, diff, inspect, quantizeTensors, withQuantization, TfjsQuantError, ready } from 'tfjs-quant';
+import { auto, quantize, dequantize, diff, inspect, quantizeTensors, withQuantization, TfjsQuantError, ready } from 'tfjs-quant';
+import * as tfc from '@tensorflow/tfjs-converter';
 
 async function main() {
   const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 1, inputShape: [2] })] });
@@ -27,6 +28,15 @@ async function main() {
   const delta = await diff(artifacts, q);
   delta.tensors[0].sqnrDb?.toFixed(1);
   console.log(risky, delta.differ);
+  const planned = await quantize(files.files, { plan: { a: 'uint8', b: 'keep' } });
+  planned.report.bytesAfter.toFixed();
+  const stop = new AbortController();
+  const found = await auto(files.files, {
+    tf: { ...tf, loadGraphModel: tfc.loadGraphModel, loadLayersModel: tfl.loadLayersModel }, budget: 'sqnr>=30',
+    signal: stop.signal, onProgress: (p) => console.log(p.evaluations, p.estimatedTotal),
+  });
+  found.choices.filter((c) => c.target === 'uint8').map((c) => c.why);
+  found.check.sqnr_db?.toFixed(1);
   try { await ready(); } catch (e) { if (e instanceof TfjsQuantError) console.log(e.code === 'LIMIT_EXCEEDED'); }
 }
 main();
