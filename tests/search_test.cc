@@ -419,14 +419,31 @@ TEST(SearchSession, SteppedByHandEqualsTheSearchRunStraightThrough) {
   EXPECT_EQ(session.result().evaluations, straight->evaluations);
   ASSERT_EQ(session.result().choices.size(), straight->choices.size());
   for (size_t i = 0; i < straight->choices.size(); ++i) EXPECT_EQ(session.result().choices[i].why, straight->choices[i].why);
-  EXPECT_EQ(stepped_log, straight_log);
-  EXPECT_FALSE(straight_log.empty());
-  EXPECT_EQ(stepped_reports, straight_reports);
-  // Once done, nothing more is asked or taken.
+  // Once done, nothing more is asked, taken or logged.
   auto done = session.Next();
   ASSERT_TRUE(done.ok());
   EXPECT_FALSE(*done);
   EXPECT_EQ(session.Give(Measurement{}).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(stepped_log, straight_log);
+  EXPECT_FALSE(straight_log.empty());
+  EXPECT_EQ(stepped_reports, straight_reports);
+}
+
+// A failure ends the session: every later call says it again.
+TEST(SearchSession, AFailureIsKept) {
+  Fixture f(6, 2);
+  SearchOptions opt;
+  opt.budget = B("score>=0.9");  // the float32 model must give a finite score
+  SearchSession session(f.tensors, opt, 0);
+  auto first = session.Next();
+  ASSERT_TRUE(first.ok() && *first);
+  Measurement no_score;  // the evaluator gave none
+  ASSERT_TRUE(session.Give(no_score).ok());
+  auto failed = session.Next();
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().code(), StatusCode::kEvaluatorFailed);
+  EXPECT_EQ(session.Next().status().message(), failed.status().message());
+  EXPECT_EQ(session.Give(no_score).code(), StatusCode::kEvaluatorFailed);
 }
 
 }  // namespace

@@ -84,6 +84,9 @@ Status CheckArgs(const AutoArgs& a, const Budget& budget) {
                            "command chooses its own");
   }
   if (a.timeout_s < 1) return InvalidArgument("--eval-timeout must be at least 1 second");
+  if (!a.record.empty() && a.compare) {
+    return InvalidArgument("--record keeps the search's own evaluations, to replay it: give it without --compare");
+  }
   if (!budget.uses_score() && !Holds(budget, Metrics{})) {
     // Float32 weights reproduce the reference outputs exactly.
     return BudgetUnreachable("the budget " + Quoted(budget.text) +
@@ -177,10 +180,11 @@ int Run(const AutoArgs& a) {
   AutoView view;
   if (Status s = StartEvaluator(a, *opened, *work, &ev, &view); !s.ok()) return Fail(s);
   auto result = RunSearch(a, model, tensors, *budget, *ev.active);
-  if (!result.ok()) return Fail(result.status());
+  // Kept even when the search failed: that is when it is worth studying.
   if (ev.tfjs && !a.record.empty()) {
     if (Status s = WriteFileAtomically(a.record, ev.tfjs->record(), opened->inputs); !s.ok()) return Fail(s);
   }
+  if (!result.ok()) return Fail(result.status());
 
   // Write, then measure what was written.
   WriteOptions write;

@@ -67,7 +67,7 @@ class NodeEvaluator : public Evaluator {
   // Sends one request (an id is added) and returns the matching reply, an
   // object with "ok": true.
   Result<nlohmann::json> Call(nlohmann::json request);
-  Result<Measurement> ParseMeasurement(const nlohmann::json& reply);
+  Result<Measurement> ParseMeasurement(const nlohmann::json& reply, std::span<const int> inputs);
   Status Failed(const std::string& what);
 
   const Model& model_;

@@ -12,7 +12,6 @@
 #include <nlohmann/json.hpp>
 
 #include "evaluators.h"
-#include "tfjs_quant/writer.h"
 
 #ifndef TFJS_QUANT_SOURCE_DIR
 #define TFJS_QUANT_SOURCE_DIR ""
@@ -237,22 +236,30 @@ Result<json> NodeEvaluator::Call(json req) {
   return r;
 }
 
-Result<Measurement> NodeEvaluator::ParseMeasurement(const json& reply) {
-  auto m = tfq::ParseMeasurement(reply.dump(-1, ' ', false, json::error_handler_t::replace), count_, outputs);
+Result<Measurement> NodeEvaluator::ParseMeasurement(const json& reply, std::span<const int> inputs) {
+  auto m = tfq::ParseMeasurement(reply.dump(-1, ' ', false, json::error_handler_t::replace), count_, outputs, inputs);
   if (!m.ok()) return Failed(m.status().message());
   return m;
 }
 
 Result<Measurement> NodeEvaluator::Evaluate(std::span<const Target> plan, std::span<const int> inputs) {
   TFQ_ASSIGN_OR_RETURN(CandidateBatch batch, candidates_.Prepare(plan));
-  if (batch.entries) {
+  // The bytes go in the requests themselves (no file per batch to write,
+  // read and delete), a few tensors per request: a JavaScript string holds
+  // at most 2^29 characters.
+  constexpr size_t kRequestBytes = size_t{64} << 20;
+  for (size_t begin = 0, offset = 0; begin < batch.entries.size();) {
+    size_t end = begin, bytes = 0;
+    while (end < batch.entries.size() && (end == begin || bytes + batch.sizes[end] <= kRequestBytes)) bytes += batch.sizes[end++];
     // Our own text, as deep as the model's JSON allowed: not a reply.
-    json entries = json::parse(batch.entries_json, nullptr, false);
+    json entries = json::parse(batch.entries_json(begin, end), nullptr, false);
     if (!entries.is_array()) return Internal("candidate weight entries did not parse back");
-    // The bytes go in the request itself: no file per batch to write,
-    // read and delete.
-    auto r = Call(json{{"cmd", "weights"}, {"data", Base64(batch.bytes)}, {"entries", std::move(entries)}});
+    auto r = Call(json{{"cmd", "weights"},
+                       {"data", Base64(std::span<const uint8_t>(batch.bytes).subspan(offset, bytes))},
+                       {"entries", std::move(entries)}});
     if (!r.ok()) return r.status();
+    begin = end;
+    offset += bytes;
   }
   json assign = json::object();
   for (const auto& [name, key] : batch.assign) assign[name] = key;
@@ -265,13 +272,13 @@ Result<Measurement> NodeEvaluator::Evaluate(std::span<const Target> plan, std::s
     line["reply"].erase("ms");
     record_ += line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
   }
-  return ParseMeasurement(reply);
+  return ParseMeasurement(reply, inputs);
 }
 
 Result<Measurement> NodeEvaluator::EvaluateModel(const fs::path& model_json) {
   TFQ_ASSIGN_OR_RETURN(json reply,
                        Call(json{{"cmd", "eval_model"}, {"model", AbsolutePath(model_json)}, {"inputs", nullptr}}));
-  return ParseMeasurement(reply);
+  return ParseMeasurement(reply, {});
 }
 
 }  // namespace tfq::cli

@@ -24,10 +24,13 @@ namespace tfq {
 // One evaluation's weights: those the evaluator does not hold yet, and
 // which candidate each weight uses ("name@uint8" keys).
 struct CandidateBatch {
-  std::string entries_json;  // JSON array of manifest entries, each with its "key"; "[]" if none
-  size_t entries = 0;
-  std::vector<uint8_t> bytes;  // the entries' bytes one after another
+  std::vector<std::string> entries;  // manifest entries as JSON objects, each with its "key"
+  std::vector<size_t> sizes;         // each entry's bytes
+  std::vector<uint8_t> bytes;        // the entries' bytes one after another
   std::vector<std::pair<std::string, std::string>> assign;  // weight name -> key
+  // Entries [begin, end) as a JSON array.
+  std::string entries_json(size_t begin, size_t end) const;
+  std::string entries_json() const { return entries_json(0, entries.size()); }
   std::string assign_json() const;  // {"name": "key", ...}
 };
 
@@ -45,9 +48,11 @@ class CandidateCache {
 };
 
 // An "eval" reply ({"results": [...], "inferences": N}; JSON text) as a
-// Measurement. Results must name an input below `num_inputs` and one of
-// `outputs`; a missing or negative sum is an error (kEvaluatorFailed,
-// saying what is wrong), a null error sum means the outputs overflowed.
-Result<Measurement> ParseMeasurement(std::string_view reply, int num_inputs, std::span<const std::string> outputs);
+// Measurement: exactly one result per input of `inputs` (empty: each of the
+// `num_inputs`) and output of `outputs`. A missing, repeated or unknown
+// one, or a missing or negative sum, is an error (kEvaluatorFailed, saying
+// what is wrong); a null error sum means the outputs overflowed.
+Result<Measurement> ParseMeasurement(std::string_view reply, int num_inputs, std::span<const std::string> outputs,
+                                     std::span<const int> inputs);
 
 }  // namespace tfq

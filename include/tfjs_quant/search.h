@@ -122,8 +122,8 @@ struct SearchResult {
 
 // Fails with kBudgetUnreachable if the budget cannot hold even with every
 // tensor float32 (the message says what float32 measured); an evaluator's
-// failure comes back as it reported it (kEvaluatorFailed). A loop over a
-// SearchSession: the search every caller runs.
+// failure comes back as it reported it (kEvaluatorFailed). The search a
+// SearchSession steps through, run straight.
 Result<SearchResult> Search(const Model& model, std::span<const SearchTensor> tensors, Evaluator& evaluator,
                             const SearchOptions& options);
 
@@ -141,20 +141,26 @@ struct MeasureRequest {
 // Each Next() runs the search from the start, answering its requests from
 // the measurements given so far, and stops at the first one it has no
 // answer for. The search stays plain sequential code, and the same
-// measurements always give the same plan, whoever measures. A replay costs
-// microseconds per step; a measurement, milliseconds to seconds. progress
-// and log see each step once: only what comes after the last measurement.
+// measurements always give the same plan, whoever measures. The replays
+// cost O(N^2 T) in all for N evaluations of T tensors: 30 ms for posenet
+// (62 tensors, 81 evaluations), 0.7 s natively for 400 tensors and 588
+// evaluations, where each evaluation takes milliseconds to seconds. A
+// resumable search (a coroutine) would remove them. progress and log see
+// each step once: only what comes after the last measurement.
 class SearchSession {
  public:
   // `tensors` must outlive the session; `num_inputs` as Evaluator's.
   SearchSession(std::span<const SearchTensor> tensors, SearchOptions options, int num_inputs);
 
   // The next measurement the search needs, or nullopt once it is done
-  // (then result()). A failure (an unreachable budget) ends the search.
+  // (then result()). A failure (an unreachable budget) ends the search:
+  // every later call returns it.
   Result<std::optional<MeasureRequest>> Next();
   // The measurement of the plan the last Next() handed out.
   Status Give(Measurement m);
   const SearchResult& result() const { return result_; }
+  // The request handed out and not yet answered.
+  const std::optional<MeasureRequest>& pending() const { return pending_; }
   int measurements() const { return static_cast<int>(given_.size()); }
 
  private:
@@ -164,6 +170,8 @@ class SearchSession {
   std::vector<std::pair<MeasureRequest, Measurement>> given_;
   std::optional<MeasureRequest> pending_;
   SearchResult result_;
+  bool done_ = false;
+  Status failed_;
 };
 
 // Every searchable tensor at `t` (kRaw: float32), the rest kept as stored.

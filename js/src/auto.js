@@ -10,7 +10,7 @@ import { Evaluator } from '../dist/evaluator/evaluator.mjs';
 import { modelArtifacts } from '../dist/evaluator/artifacts.mjs';
 import { samplesFromImages } from '../dist/evaluator/inputs.mjs';
 import { TfjsQuantError, openSession } from './module.js';
-import { describe, invalid, toFiles } from './options.js';
+import { describe, invalid, request, shown, toFiles } from './options.js';
 
 const decoder = new TextDecoder();
 
@@ -32,13 +32,13 @@ function normalize(path) {
 // The model JSON among the files: options.json, else the only .json at the top.
 function modelJsonName(files, json) {
   if (json !== undefined) {
-    if (typeof json !== 'string' || !files.has(json)) throw invalid(`json: ${JSON.stringify(json)} is not among the files given`);
+    if (typeof json !== 'string' || !files.has(json)) throw invalid(`json: ${shown(json)} is not among the files given`);
     return json;
   }
   const top = [...files.keys()].filter((n) => !n.includes('/') && n.endsWith('.json'));
   if (top.length !== 1) {
-    throw invalid(top.length ? `several .json files (${top.join(', ')}): say which is the model with the json option`
-                             : 'no model JSON (.json) among the files given');
+    throw invalid(top.length ? `several .json files (${shown(top.join(', '))}): say which is the model with the json option`
+                             : 'no model JSON (.json) at the top of the files given');
   }
   return top[0];
 }
@@ -50,7 +50,7 @@ function artifactsOf(files, name) {
     return modelArtifacts(decoder.decode(files.get(name)), (p) => {
       const path = normalize(folder + p);
       const bytes = path === null ? undefined : files.get(path);
-      if (!bytes) throw new TfjsQuantError(`${name} names the weight shard ${JSON.stringify(p)}, which is not among the files given`, 'NOT_FOUND');
+      if (!bytes) throw new TfjsQuantError(`${shown(name)} names the weight shard ${shown(p)}, which is not among the files given`, 'NOT_FOUND');
       return bytes;
     }, name).artifacts;
   } catch (e) {
@@ -80,16 +80,16 @@ function checkTf(tf) {
 export async function search(files, options) {
   const { budget, numInputs, outputs, screenInputs, json, limits } = options ?? {};
   const map = toFiles(files);
-  const req = { command: 'searchOpen', json: modelJsonName(map, json), budget, numInputs, outputs };
-  if (screenInputs !== undefined) req.screenInputs = screenInputs;
-  if (limits !== undefined) req.limits = limits;
+  const req = request('searchOpen', { json: modelJsonName(map, json), budget, numInputs, outputs, screenInputs, limits });
   const session = await openSession(req, map);
+  let step = null;  // the step the next measurement answers
   return {
     tensors: session.opened.tensors,
     async next(measurement = null) {
-      const { report, files: out } = await session.call({ command: 'searchNext', measurement });
+      const { report, files: out } = await session.call({ command: 'searchNext', measurement, step });
       if (report.done) return report;
-      return { request: { ...report.request, weights: out.get('weights.bin') }, progress: report.progress };
+      step = report.step;
+      return { step, request: { ...report.request, weights: out.get('weights.bin') }, progress: report.progress };
     },
     async write(shardSizeBytes) {
       return session.call(shardSizeBytes === undefined ? { command: 'searchWrite' }
@@ -127,6 +127,7 @@ export async function auto(files, options = {}) {
   const { tf, budget, count, seed, dims, outputs, images, screenInputs, shardSizeBytes, json, signal, onProgress } = options;
   checkTf(tf);
   if (typeof budget !== 'string') throw invalid(`options.budget: expected a budget such as "sqnr>=30", found ${describe(budget)}`);
+  if (budget.length > 1000) throw invalid(`options.budget: ${budget.length} characters; a budget is a few conditions`);
   if (images !== undefined && !Array.isArray(images)) throw invalid(`options.images: expected an array, found ${describe(images)}`);
   const t0 = globalThis.performance.now();
   const map = toFiles(files);
@@ -147,18 +148,18 @@ export async function auto(files, options = {}) {
     s = await search(map, { budget, numInputs: loaded.count, outputs: loaded.outputs.map((o) => o.name), screenInputs, json: jsonName });
     let measurement = null;
     let step;
-    for (let done = 0; ; ++done) {
+    for (;;) {
       step = await s.next(measurement);
       if (step.done) break;
       const { entries, assign, inputs, weights } = step.request;
       if (entries.length) ev.addWeights(entries, weights);
       measurement = await ev.eval({ assign, inputs });
       cancelled();
-      // The search reports its estimate where a phase starts; evaluations
-      // are counted here.
-      const { estimatedTotal, phase } = step.progress;
-      onProgress?.({ evaluations: done + 1, estimatedTotal: Math.max(estimatedTotal, done + 1), phase,
-                     elapsedMs: elapsed(t0) });
+      const { evaluations, estimatedTotal, phase } = step.progress;
+      onProgress?.({ evaluations: evaluations + 1, estimatedTotal, phase, elapsedMs: elapsed(t0) });
+      // A turn of the event loop per evaluation: a page calling this on its
+      // main thread gets to paint its progress and take a click on Cancel.
+      await new Promise((resolve) => setTimeout(resolve, 0));
     }
     const written = await s.write(shardSizeBytes);
     // The final, independent check: the written files loaded afresh by tfjs.
@@ -184,7 +185,7 @@ export async function auto(files, options = {}) {
       ms: elapsed(t0),
     };
     if (!check.holds) {
-      const e = new TfjsQuantError(`the written model measures ${check.described}, outside the budget "${budget}"`,
+      const e = new TfjsQuantError(`the written model measures ${check.described}, outside the budget ${shown(budget)}`,
                                    'BUDGET_UNREACHABLE');
       e.result = result;
       throw e;

@@ -272,6 +272,9 @@ export interface AutoResult {
   evaluations: number;
   inferences: number;
   kind: 'graph' | 'layers';
+  /** The model's inputs and guarded outputs as measured: {name, shape, dtype}. */
+  inputs: Array<{ name: string; shape: number[]; dtype: string }>;
+  outputs: Array<{ name: string; shape: number[]; dtype: string }>;
   ms: number;
 }
 
@@ -295,7 +298,7 @@ export interface SearchRequest {
 export interface Search {
   tensors: number;
   next(measurement?: Measurement | null): Promise<
-    { request: SearchRequest; progress: { evaluations: number; estimatedTotal: number; phase: string } } |
+    { step: number; request: SearchRequest; progress: { evaluations: number; estimatedTotal: number; phase: string } } |
     { done: true; result: { tensors: AutoChoice[]; evaluations: number; inferences: number; [k: string]: unknown } }>;
   write(shardSizeBytes?: number): Promise<WrittenFiles>;
   check(measurement: Measurement): Promise<{ metrics: AutoMetrics; holds: boolean; described: string }>;

@@ -143,8 +143,16 @@ export async function run(request, files) {
  */
 export async function openSession(request, files) {
   const m = await live();
-  const opened = await call(m, request, encoder.encode(JSON.stringify(request)), files);
+  // Counted before the call: the call's own end must not retire the
+  // instance the session is about to live in.
   m.sessions = (m.sessions ?? 0) + 1;
+  let opened;
+  try {
+    opened = await call(m, request, encoder.encode(JSON.stringify(request)), files);
+  } catch (e) {
+    m.sessions -= 1;
+    throw e;
+  }
   const session = opened.report.session;
   const send = (req) => call(m, { ...req, session }, encoder.encode(JSON.stringify({ ...req, session })), new Map());
   let open = true;

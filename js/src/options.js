@@ -86,3 +86,9 @@ export function concat(parts) {
   return out;
 }
 
+
+/** A user's string for a message: quoted, control characters escaped, at most 200 characters. */
+export function shown(value) {
+  const text = String(value);
+  return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}...` : text);
+}

@@ -4,7 +4,10 @@
 // checked, nothing throws or aborts whatever it holds.
 #include "tfjs_quant/evaluation.h"
 
+#include <algorithm>
 #include <cmath>
+#include <map>
+#include <set>
 
 #include "json/json.h"
 #include "tfjs_quant/manifest.h"
@@ -39,6 +42,12 @@ std::optional<int64_t> Count(const Json& j, const char* key, int64_t max) {
 
 }  // namespace
 
+std::string CandidateBatch::entries_json(size_t begin, size_t end) const {
+  std::string out = "[";
+  for (size_t k = begin; k < end; ++k) out += (k > begin ? ", " : "") + entries[k];
+  return out + "]";
+}
+
 std::string CandidateBatch::assign_json() const {
   Json a = Json::object();
   for (const auto& [name, key] : assign) a[name] = key;
@@ -49,7 +58,6 @@ Result<CandidateBatch> CandidateCache::Prepare(std::span<const Target> plan) {
   if (plan.size() != sent_.size()) return InvalidArgument("a plan must hold one target per tensor of the model");
   const auto& tensors = model_.tensors();
   CandidateBatch batch;
-  batch.entries_json = "[";
   for (size_t i = 0; i < plan.size(); ++i) {
     if (plan[i] == Target::kKeep) continue;
     const WeightEntry& e = model_.entry(tensors[i]);
@@ -62,18 +70,18 @@ Result<CandidateBatch> CandidateCache::Prepare(std::span<const Target> plan) {
       if (entry.empty() || entry.back() != '}') return Internal("a weight entry is not a JSON object: " + Quoted(e.name));
       entry.pop_back();
       entry += ", \"key\": " + json::PythonStringLiteral(Key(e.name, plan[i])) + "}";
-      batch.entries_json += (batch.entries ? ", " : "") + entry;
-      ++batch.entries;
+      batch.entries.push_back(std::move(entry));
+      batch.sizes.push_back(enc.bytes.size());
       batch.bytes.insert(batch.bytes.end(), enc.bytes.begin(), enc.bytes.end());
       sent_[i][t] = true;
     }
     batch.assign.emplace_back(e.name, Key(e.name, plan[i]));
   }
-  batch.entries_json += "]";
   return batch;
 }
 
-Result<Measurement> ParseMeasurement(std::string_view reply, int num_inputs, std::span<const std::string> outputs) {
+Result<Measurement> ParseMeasurement(std::string_view reply, int num_inputs, std::span<const std::string> outputs,
+                                     std::span<const int> inputs) {
   json::ParseOptions po;
   po.max_depth = kMaxReplyDepth;
   auto parsed = json::Parse(reply, "an evaluation's reply", po);
@@ -83,19 +91,38 @@ Result<Measurement> ParseMeasurement(std::string_view reply, int num_inputs, std
   m.inferences = Count(r, "inferences", int64_t{1} << 40).value_or(0);
   const Json* results = Field(r, "results");
   if (!results || !results->is_array() || results->empty()) return EvaluatorFailed("an evaluation returned no results");
+  // Exactly one result per (input asked for, output): a missing one would
+  // count as no damage.
+  const size_t want = (inputs.empty() ? static_cast<size_t>(num_inputs) : inputs.size()) * outputs.size();
+  if (results->size() != want) {
+    return EvaluatorFailed("an evaluation returned " + std::to_string(results->size()) + " results, not " +
+                           std::to_string(want) + " (one per input and guarded output)");
+  }
+  std::map<std::string_view, int> output_index;
+  for (size_t k = 0; k < outputs.size(); ++k) output_index.emplace(outputs[k], static_cast<int>(k));
+  std::set<std::pair<int, int>> seen;
   for (const auto& x : *results) {
     Sample s;
     const auto input = Count(x, "input", num_inputs - 1);
     if (!input) return EvaluatorFailed("a result names no valid input");
     s.input = static_cast<int>(*input);
+    if (!inputs.empty() && std::find(inputs.begin(), inputs.end(), s.input) == inputs.end()) {
+      return EvaluatorFailed("a result names input " + std::to_string(s.input) + ", which was not asked for");
+    }
     s.output = -1;
     const Json* out = Field(x, "output");
-    for (size_t k = 0; out && out->is_string() && k < outputs.size(); ++k)
-      if (outputs[k] == out->get_ref<const std::string&>()) s.output = static_cast<int>(k);
+    if (out && out->is_string()) {
+      auto it = output_index.find(out->get_ref<const std::string&>());
+      if (it != output_index.end()) s.output = it->second;
+    }
     if (s.output < 0) {
       return EvaluatorFailed("a result names the output " +
                              (out && out->is_string() ? Quoted(out->get_ref<const std::string&>(), 200) : "(none)") +
                              ", which it did not declare");
+    }
+    if (!seen.emplace(s.input, s.output).second) {
+      return EvaluatorFailed("an evaluation returned input " + std::to_string(s.input) + ", output " +
+                             Quoted(outputs[static_cast<size_t>(s.output)], 200) + " twice");
     }
     // JSON has no NaN: an error sum that overflowed arrives as null.
     const auto err = Number(x, "err");

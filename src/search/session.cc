@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // SearchSession: the search replayed over the measurements given so far
-// (search.h says why), and Search() as a loop over it.
+// (search.h says why), and Search(), the same search run straight through.
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -47,6 +48,8 @@ SearchSession::SearchSession(std::span<const SearchTensor> tensors, SearchOption
     : tensors_(tensors), options_(std::move(options)), num_inputs_(num_inputs) {}
 
 Result<std::optional<MeasureRequest>> SearchSession::Next() {
+  if (!failed_.ok()) return failed_;
+  if (done_) return std::optional<MeasureRequest>();
   if (pending_) return pending_;  // asked again before its measurement came
   ReplayEvaluator replay(num_inputs_, given_);
   SearchOptions options = options_;
@@ -65,12 +68,17 @@ Result<std::optional<MeasureRequest>> SearchSession::Next() {
     pending_ = std::move(replay.pending);
     return pending_;
   }
-  if (!r.ok()) return r.status();
+  if (!r.ok()) {
+    failed_ = r.status();
+    return failed_;
+  }
   result_ = std::move(r).value();
+  done_ = true;
   return std::optional<MeasureRequest>();
 }
 
 Status SearchSession::Give(Measurement m) {
+  if (!failed_.ok()) return failed_;
   if (!pending_) return InvalidArgument("a measurement was given, but the search asked for none");
   given_.emplace_back(std::move(*pending_), std::move(m));
   pending_.reset();
@@ -83,13 +91,8 @@ Result<SearchResult> Search(const Model& model, std::span<const SearchTensor> te
     return InvalidArgument("SearchTensors does not match the model: " + std::to_string(tensors.size()) + " for " +
                            std::to_string(model.tensors().size()) + " tensors");
   }
-  SearchSession session(tensors, options, evaluator.num_inputs());
-  for (;;) {
-    TFQ_ASSIGN_OR_RETURN(std::optional<MeasureRequest> request, session.Next());
-    if (!request) return session.result();
-    TFQ_ASSIGN_OR_RETURN(Measurement m, evaluator.Evaluate(request->plan, request->inputs));
-    TFQ_RETURN_IF_ERROR(session.Give(std::move(m)));
-  }
+  // Straight through: the steps a session hands out, without its replays.
+  return RunSearcher(tensors, evaluator, options);
 }
 
 }  // namespace tfq

@@ -25,9 +25,11 @@
 //   {"command": "searchOpen", "json", "budget": "sqnr>=30", "screenInputs": 2,
 //    "numInputs": N, "outputs": [names], "limits"} over the model's files
 //     -> {"session": id, "tensors": N}
-//   {"command": "searchNext", "session": id, "measurement": null | {eval reply}}
-//     -> {"request": {"entries": [...], "assign": {...}, "inputs": null | [...]},
-//         "progress": {...}} plus the file "weights.bin" (the entries' bytes),
+//   {"command": "searchNext", "session": id, "measurement": null | {eval reply},
+//    "step": k (the step the measurement answers)}
+//     -> {"step": k, "request": {"entries": [...], "assign": {...}, "inputs":
+//         null | [...]}, "progress": {...}} plus the file "weights.bin" (the
+//        entries' bytes); the same again if asked again before its answer;
 //        or {"done": true, "result": {...}} once the search is done
 //   {"command": "searchWrite", "session": id, "shardSizeBytes"} -> the files
 //     and the report, as quantize

@@ -4,6 +4,7 @@
 // process), one call per step, since an evaluation is asynchronous and a
 // WebAssembly call cannot wait for it. The model's bytes stay here between
 // calls, owned by the session; candidate weights go back as bytes in memory.
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -27,6 +28,10 @@ struct Session {
   std::optional<SearchSession> search;
   std::optional<CandidateCache> candidates;
   bool done = false;
+  // The request handed out and not yet answered, kept to hand out again
+  // as it was (its weights are marked sent once prepared).
+  std::optional<std::string> handed_text;
+  std::vector<uint8_t> handed_weights;
 };
 
 // Sessions by id; JavaScript closes each (js/src/auto.js does in `finally`).
@@ -51,12 +56,13 @@ Json MetricsJson(const Metrics& m) {
           {"top1", Number(m.top1)}, {"non_finite", m.non_finite}};
 }
 
-Result<Measurement> MeasurementOf(const Session& s, const Json& request) {
+// `inputs`: those the measurement was asked on (empty: every input).
+Result<Measurement> MeasurementOf(const Session& s, const Json& request, std::span<const int> inputs) {
   auto it = request.find("measurement");
   if (it == request.end() || !it->is_object()) {
     return BadOption("measurement", "the evaluator's reply to the last request", it == request.end() ? Json() : *it);
   }
-  return ParseMeasurement(it->dump(), s.num_inputs, s.outputs);
+  return ParseMeasurement(it->dump(), s.num_inputs, s.outputs, inputs);
 }
 
 Json ResultJson(const Session& s) {
@@ -137,28 +143,43 @@ Status SearchOpen(const Json& request, Files& in, Output* out) {
 }
 
 Status SearchNext(const Json& request, Output* out) {
-  TFQ_RETURN_IF_ERROR(CheckMembers(request, "searchNext", {"command", "session", "measurement"}));
+  TFQ_RETURN_IF_ERROR(CheckMembers(request, "searchNext", {"command", "session", "measurement", "step"}));
   TFQ_ASSIGN_OR_RETURN(Session * s, Find(request));
   if (s->done) return InvalidArgument("the search is done: write its model (searchWrite) or close it");
   if (auto it = request.find("measurement"); it != request.end() && !it->is_null()) {
-    TFQ_ASSIGN_OR_RETURN(Measurement m, MeasurementOf(*s, request));
+    // The step it answers, so that a retried call cannot answer a request
+    // its caller never saw.
+    auto step = request.find("step");
+    const int want = s->search->measurements();
+    if (!s->handed_text || step == request.end() || !step->is_number_integer() || step->get<int64_t>() != want) {
+      return InvalidArgument("the measurement must answer step " + std::to_string(want) +
+                             ", the request handed out last (give its \"step\")");
+    }
+    TFQ_ASSIGN_OR_RETURN(Measurement m, MeasurementOf(*s, request, s->search->pending()->inputs));
     TFQ_RETURN_IF_ERROR(s->search->Give(std::move(m)));
+    s->handed_text.reset();
+    s->handed_weights.clear();
   }
-  TFQ_ASSIGN_OR_RETURN(std::optional<MeasureRequest> next, s->search->Next());
-  if (!next) {
-    s->done = true;
-    out->text = Json{{"done", true}, {"result", ResultJson(*s)}}.dump(-1, ' ', false, Json::error_handler_t::replace);
-    return Status::Ok();
+  if (!s->handed_text) {
+    TFQ_ASSIGN_OR_RETURN(std::optional<MeasureRequest> next, s->search->Next());
+    if (!next) {
+      s->done = true;
+      out->text = Json{{"done", true}, {"result", ResultJson(*s)}}.dump(-1, ' ', false, Json::error_handler_t::replace);
+      return Status::Ok();
+    }
+    TFQ_ASSIGN_OR_RETURN(CandidateBatch batch, s->candidates->Prepare(next->plan));
+    const Json inputs = next->inputs.empty() ? Json(nullptr) : Json(next->inputs);
+    const Json progress = {{"evaluations", s->search->measurements()},
+                           {"estimatedTotal", std::max(s->progress.estimated_total, s->search->measurements() + 1)},
+                           {"phase", s->progress.phase}};
+    // The entries are the writer's own JSON text, spliced in as they are.
+    s->handed_text = "{\"step\": " + std::to_string(s->search->measurements()) + ", \"request\": {\"entries\": " +
+                     batch.entries_json() + ", \"assign\": " + batch.assign_json() + ", \"inputs\": " + inputs.dump() +
+                     "}, \"progress\": " + progress.dump() + "}";
+    s->handed_weights = std::move(batch.bytes);
   }
-  TFQ_ASSIGN_OR_RETURN(CandidateBatch batch, s->candidates->Prepare(next->plan));
-  const Json inputs = next->inputs.empty() ? Json(nullptr) : Json(next->inputs);
-  const Json progress = {{"evaluations", s->progress.evaluations},
-                         {"estimatedTotal", s->progress.estimated_total},
-                         {"phase", s->progress.phase}};
-  // The entries are the writer's own JSON text, spliced in as they are.
-  out->text = "{\"request\": {\"entries\": " + batch.entries_json + ", \"assign\": " + batch.assign_json() +
-              ", \"inputs\": " + inputs.dump() + "}, \"progress\": " + progress.dump() + "}";
-  out->files.files["weights.bin"] = std::move(batch.bytes);
+  out->text = *s->handed_text;
+  out->files.files["weights.bin"] = s->handed_weights;
   out->order = {"weights.bin"};
   return Status::Ok();
 }
@@ -179,7 +200,7 @@ Status SearchWrite(const Json& request, Output* out) {
 Status SearchCheck(const Json& request, Output* out) {
   TFQ_RETURN_IF_ERROR(CheckMembers(request, "searchCheck", {"command", "session", "measurement"}));
   TFQ_ASSIGN_OR_RETURN(Session * s, Find(request));
-  TFQ_ASSIGN_OR_RETURN(Measurement m, MeasurementOf(*s, request));
+  TFQ_ASSIGN_OR_RETURN(Measurement m, MeasurementOf(*s, request, {}));
   const Metrics metrics = Summarize(m);
   out->text = Json{{"metrics", MetricsJson(metrics)},
                    {"holds", Holds(s->budget, metrics)},
