@@ -42,6 +42,12 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null || cmake --build build -j1
 echo "setup: built build/tfjs-quant"
 if [ $wasm = 1 ]; then
+  # The web page's TensorFlow.js bundles (js/dist/web/vendor/) come from
+  # js/node_modules (devDependencies, pinned by js/package-lock.json).
+  # Reinstalled only when the lockfile changed.
+  if ! [ js/node_modules/.installed -nt js/package-lock.json ]; then
+    (cd js && npm ci --silent --no-audit --no-fund && touch node_modules/.installed)
+  fi
   (cd js && npm run --silent build)
 fi
 

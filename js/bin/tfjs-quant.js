@@ -3,6 +3,7 @@
 // with emscripten's NODERAWFS, so it reads and writes through Node's file
 // system with the native tool's flags, messages, output folder policy and
 // exit codes. Everything but `auto`, which runs evaluator processes.
+// `tfjs-quant serve` is not the CLI's: bin/serve.js serves the web page.
 //
 // The CLI runs in a worker thread: WebAssembly cannot catch a signal, and
 // a busy main thread would not get to its handlers. The worker reports the
@@ -102,5 +103,6 @@ function supervise(args) {
   });
 }
 
-if (isMainThread) supervise(process.argv.slice(2));
-else runCli(workerData);
+if (!isMainThread) runCli(workerData);
+else if (process.argv[2] === 'serve') (await import('./serve.js')).main(process.argv.slice(3));  // the web page (Node only)
+else supervise(process.argv.slice(2));

@@ -1,10 +1,11 @@
 // The npm package as a user gets it: `npm pack` in js/, the tarball
 // installed offline into an empty folder, imported from Node, quantizing a
 // model to the CLI's bytes; then `npx tfjs-quant` from that folder: the
-// same files, output, messages and exit codes as the native CLI. Needs
-// js/dist/ (cd js && npm run build).
+// same files, output, messages and exit codes as the native CLI; and
+// `npx tfjs-quant serve` serving the package's web page. Needs js/dist/
+// (cd js && npm run build).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -23,9 +24,21 @@ await runSuite(readEnv(), ({ bin, models }) => {
       const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: JS });
       const [packed] = JSON.parse(stdout);
       const shipped = packed.files.map((f) => f.path).sort();
-      assert.deepEqual(shipped, ['THIRD_PARTY_NOTICES.md', 'bin/tfjs-quant.js', 'dist/tfjs_quant.wasm',
+      // src/, auto's evaluator (dist/evaluator/) and the web page (dist/web/) ship whole, as built.
+      const tree = (dir) => fs.readdirSync(path.join(JS, dir), { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile()).map((e) => path.relative(JS, path.join(e.parentPath ?? e.path, e.name)));
+      assert.deepEqual(shipped, ['THIRD_PARTY_NOTICES.md', 'bin/serve.js', 'bin/tfjs-quant.js', 'dist/tfjs_quant.wasm',
                                  'dist/tfjs_quant.wasm.js', 'dist/tfjs_quant_cli.cjs', 'dist/tfjs_quant_cli.wasm',
-                                 'package.json', 'src/index.d.ts', 'src/index.js', 'src/module.js']);
+                                 'package.json', ...tree('src'), ...tree('dist/evaluator'), ...tree('dist/web')].sort());
+      for (const f of ['src/index.d.ts', 'src/index.js', 'src/module.js', 'dist/evaluator/evaluator.mjs',
+                       'dist/web/index.html', 'dist/web/app.js', 'dist/web/worker.js', 'dist/web/pkg/src/index.js',
+                       'dist/web/pkg/dist/tfjs_quant.wasm.js', 'dist/web/pkg/dist/evaluator/evaluator.mjs',
+                       ...['tf-core.min.js', 'tf-converter.min.js', 'tf-layers.min.js', 'tf-backend-webgl.min.js',
+                           'tf-backend-wasm.min.js', 'tf-backend-cpu.min.js', 'tfjs-backend-wasm.wasm',
+                           'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']
+                         .map((v) => `dist/web/vendor/${v}`)]) {
+        assert.ok(shipped.includes(f), `the package ships ${f}`);
+      }
       const pkg = JSON.parse(fs.readFileSync(path.join(JS, 'package.json'), 'utf8'));
       assert.equal(pkg.dependencies, undefined, 'no runtime dependencies');
       for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) {
@@ -88,6 +101,31 @@ await runSuite(readEnv(), ({ bin, models }) => {
       const auto = await exec('npx', ['--offline', '--no', 'tfjs-quant', 'auto', model, 'OUT3'], app);
       assert.equal(auto.code, 2);
       assert.match(auto.stderr, /'auto' needs the native tfjs-quant/);
+
+      // npx tfjs-quant serve: the installed package's web page, on a free port, until SIGTERM.
+      const serve = spawn(process.execPath, [path.join(app, 'node_modules', 'tfjs-quant', 'bin', 'tfjs-quant.js'),
+                                             'serve', '--port', '0'], { cwd: app, stdio: ['ignore', 'pipe', 'inherit'] });
+      try {
+        const line = await new Promise((resolve, reject) => {
+          serve.stdout.once('data', (d) => resolve(String(d)));
+          serve.once('exit', (code) => reject(new Error(`serve exited (${code})`)));
+        });
+        const web = fs.realpathSync(path.join(app, 'node_modules', 'tfjs-quant', 'dist', 'web'));
+        const m = /^tfjs-quant: serving (.+) at (http:\/\/127\.0\.0\.1:\d+\/)\n$/.exec(line);
+        assert.ok(m, line);
+        assert.equal(m[1], web);
+        for (const [p, type] of [['', 'text/html'], ['app.js', 'text/javascript'],
+                                 ['vendor/tfjs-backend-wasm-simd.wasm', 'application/wasm']]) {
+          const r = await fetch(m[2] + p);
+          assert.equal(r.status, 200, p);
+          assert.equal(r.headers.get('content-type').split(';')[0], type, p);
+          assert.ok(Buffer.from(await r.arrayBuffer()).equals(fs.readFileSync(path.join(web, p || 'index.html'))), p);
+        }
+      } finally {
+        const exited = new Promise((resolve) => serve.once('exit', (code) => resolve(code)));
+        serve.kill('SIGTERM');
+        assert.equal(await exited, 0);
+      }
     } finally {
       await removeDir(tmp);
     }
