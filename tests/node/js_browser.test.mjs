@@ -68,7 +68,8 @@ window.layersFlow = async () => {
 window.pageReady = true;
 </script>`;
 
-const TYPES = { '.js': 'text/javascript', '.html': 'text/html', '.json': 'application/json' };
+// .mjs: auto's evaluator (dist/evaluator/), which src/index.js imports.
+const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.html': 'text/html', '.json': 'application/json' };
 
 /** Serves the page, tfjs's bundles and the unpacked package; resolves the base URL. */
 function serve(pkg) {
