@@ -309,3 +309,6 @@ export function search(files: ModelFiles, options: {
   budget: string; numInputs: number; outputs: string[]; screenInputs?: number; json?: string;
   limits?: { [name: string]: number };
 }): Promise<Search>;
+
+/** The names the CLI's patterns take (fnmatch, as --quantize_uint8 and --skip). */
+export function matchNames(names: string[], patterns: string | string[]): Promise<string[]>;

@@ -111,6 +111,17 @@ export async function diff(a, b, options = {}) {
   return (await run(req, files)).report;
 }
 
+/**
+ * The names among `names` that the CLI's patterns take (Python's fnmatch:
+ * `*`, `?`, `[seq]`; 'conv*,dense/*' or an array), as --quantize_uint8 and
+ * --skip match weight names.
+ */
+export async function matchNames(names, patterns) {
+  if (!Array.isArray(names)) throw invalid(`names: expected an array of strings, found ${describe(names)}`);
+  const { report } = await run(request('match', { patterns, names }), new Map());
+  return report.matches.map((i) => names[i]);
+}
+
 const DTYPES = { float32: Float32Array, int32: Int32Array, bool: Uint8Array };
 
 // One tensor's manifest entry and stored bytes, as tf.io.encodeWeights

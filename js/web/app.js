@@ -7,7 +7,7 @@ import { AutoPanel } from './auto_panel.js';
 import { AutoRunner } from './auto_runner.js';
 import { Engine } from './engine.js';
 import { DropError, findModels, fromDrop, fromFileList, isImage, readModel, takeDrop } from './files.js';
-import { TARGETS, matching, plannedBytes, splitPatterns } from './plan.js';
+import { TARGETS, plannedBytes, splitPatterns } from './plan.js';
 import { fmtInt, renderHead, renderRows, renderTotals, sortRows, updateRow } from './report.js';
 import { BACKENDS, loadTf } from './tf_loader.js';
 import { zipStored } from './zip.js';
@@ -222,7 +222,7 @@ el.tensors.addEventListener('click', (e) => {
 
 for (const t of TARGETS) el.patternTarget.add(new Option(t, t));
 el.patternTarget.value = 'uint8';
-el.patternForm.addEventListener('submit', (e) => {
+el.patternForm.addEventListener('submit', async (e) => {
   e.preventDefault();
   if (!state.report || state.running) return;
   const patterns = splitPatterns(el.pattern.value);
@@ -231,7 +231,13 @@ el.patternForm.addEventListener('submit', (e) => {
     el.pattern.focus();
     return;
   }
-  const names = matching(state.report.tensors.filter((t) => t.quantizable), patterns);
+  let names;
+  try {
+    names = await engine.match(state.report.tensors.filter((t) => t.quantizable).map((t) => t.name), patterns);
+  } catch (err) {
+    say(`the patterns could not be matched: ${err.message}`);
+    return;
+  }
   const target = el.patternTarget.value;
   if (!names.length) {
     say(`no float32 tensor name matches ${patterns.join(', ')}`);

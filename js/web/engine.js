@@ -23,6 +23,7 @@ class InPage {
       }
       if (op === 'inspect') return await tq.inspect(this.model.files, { wire: args.wire, json: this.model.json });
       if (op === 'quantize') return await tq.quantize(this.model.files, { plan: args.plan, json: this.model.json });
+      if (op === 'match') return await tq.matchNames(args.names, args.patterns);
     } catch (e) {
       throw new EngineError(e.message, e.code ?? 'INTERNAL');
     }
@@ -68,7 +69,7 @@ class InWorker {
 }
 
 /**
- * {load(model), inspect({wire}), quantize({plan})}: a worker when one
+ * {load(model), inspect({wire}), quantize({plan}), match(names, patterns)}: a worker when one
  * starts, else the page. `where` says which.
  */
 export class Engine {
@@ -108,5 +109,9 @@ export class Engine {
   }
   quantize(plan) {
     return this.call('quantize', { plan });
+  }
+  /** The names the CLI's patterns take (the core's fnmatch). */
+  match(names, patterns) {
+    return this.call('match', { names, patterns });
   }
 }

@@ -10,6 +10,7 @@ async function handle(op, args) {
     model = args;
     return { value: true };
   }
+  if (op === 'match') return { value: await tq.matchNames(args.names, args.patterns) };
   if (!model) throw new tq.TfjsQuantError('no model loaded', 'INVALID_ARGUMENT');
   if (op === 'inspect') return { value: await tq.inspect(model.files, { wire: args.wire, json: model.json }) };
   if (op === 'quantize') {

@@ -17,6 +17,8 @@
 //     -> the JSON of `tfjs-quant inspect --json`
 //   {"command": "diff", "a": "model.json", "b": ..., "limits": ...} over files
 //     named "a/..." and "b/..." -> {"tensors": [...], "differ": N}
+//   {"command": "match", "patterns": "a*,b" | [...], "names": [...]}
+//     -> {"matches": [indices of the names the patterns take]}
 // quantize also takes "plan": {"weight name": "uint8" | "uint16" | "float16"
 // | "float32" | "keep"}, instead of the patterns: weights not named are kept.
 //
@@ -299,6 +301,31 @@ Status DiffCommand(const Json& request, const Files& in, Output* out) {
   return Status::Ok();
 }
 
+// match: which of `names` the CLI's patterns take (the page's pattern box).
+Status MatchCommand(const Json& request, Output* out) {
+  TFQ_RETURN_IF_ERROR(CheckMembers(request, "match", {"command", "patterns", "names"}));
+  auto p = request.find("patterns");
+  if (p == request.end()) return BadOption("patterns", "a comma-separated string or an array of strings", Json());
+  TFQ_ASSIGN_OR_RETURN(std::vector<std::string> patterns, Patterns("patterns", *p));
+  auto names = request.find("names");
+  if (names == request.end() || !names->is_array()) {
+    return BadOption("names", "an array of weight names", names == request.end() ? Json() : *names);
+  }
+  Json matches = Json::array();
+  for (size_t i = 0; i < names->size(); ++i) {
+    const Json& n = (*names)[i];
+    if (!n.is_string()) return BadOption("names", "an array of strings", n);
+    for (const std::string& pattern : patterns) {
+      if (GlobMatch(pattern, n.get_ref<const std::string&>())) {
+        matches.push_back(i);
+        break;
+      }
+    }
+  }
+  out->text = Json{{"matches", std::move(matches)}}.dump();
+  return Status::Ok();
+}
+
 namespace {
 
 Status Run(std::string_view request_text, Files& in, Output* out) {
@@ -311,6 +338,7 @@ Status Run(std::string_view request_text, Files& in, Output* out) {
   if (*cmd == "quantize" || *cmd == "dequantize") return Write(request, *cmd == "dequantize", in, out);
   if (*cmd == "inspect") return InspectCommand(request, in, out);
   if (*cmd == "diff") return DiffCommand(request, in, out);
+  if (*cmd == "match") return MatchCommand(request, out);
   if (*cmd == "searchOpen") return SearchOpen(request, in, out);
   if (*cmd == "searchNext") return SearchNext(request, out);
   if (*cmd == "searchWrite") return SearchWrite(request, out);

@@ -226,6 +226,19 @@ await runSuite(readEnv({ needModels: false }), ({ bin }) => {
     }
   });
 
+  test('matchNames() takes the names the CLI\'s patterns take (fnmatch: *, ?, [seq], a list)', async () => {
+    const names = ['conv1/kernel', 'conv1/bias', 'conv2/kernel', 'dense/kernel', '[x]', 'a*b'];
+    assert.deepEqual(await tq.matchNames(names, 'conv?/kernel'), ['conv1/kernel', 'conv2/kernel']);
+    assert.deepEqual(await tq.matchNames(names, ['*/bias', '[[]x]']), ['conv1/bias', '[x]']);
+    assert.deepEqual(await tq.matchNames(names, 'conv[!1]/*,a[*]b'), ['conv2/kernel', 'a*b']);
+    // As the CLI splits its flags: no blanks trimmed.
+    assert.deepEqual(await tq.matchNames(names, 'conv1/bias, a*b'), ['conv1/bias']);
+    assert.deepEqual(await tq.matchNames(names, '*'), names);
+    assert.deepEqual(await tq.matchNames(names, ''), []);
+    await assert.rejects(tq.matchNames('conv1', '*'), (e) => e.code === 'INVALID_ARGUMENT');
+    await assert.rejects(tq.matchNames([1], '*'), (e) => e.code === 'INVALID_ARGUMENT');
+  });
+
   test('memory stays flat over 1,000 calls of every kind, failing and succeeding', async () => {
     const module = await tq.ready();
     const data = new Float32Array(4096).map((_, i) => Math.sin(i));

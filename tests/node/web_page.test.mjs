@@ -221,6 +221,26 @@ function registerTests({ bin, models }) {
                                  { timeout: 10_000 });
     });
 
+    test('a pattern sets every float32 tensor it takes, as the CLI matches names, and * resets them all', async () => {
+      // posenet's weights are Const, Const_1 ... Const_61: fnmatch's class, ? and a list.
+      const quantizable = report.tensors.filter((x) => x.quantizable).map((x) => x.name);
+      const want = quantizable.filter((n) => /^Const_[12].$/.test(n) || n === 'Const_5').sort();
+      assert.ok(want.length > 10 && want.length < quantizable.length, `${want.length} of ${quantizable.length}`);
+      const applyPattern = async (pattern, target) => {
+        await page.fill('#pattern', pattern);
+        await page.selectOption('#pattern-target', target);
+        await page.click('#apply-pattern');
+      };
+      await applyPattern('Const_[12]?, Const_5', 'float16');
+      await page.waitForFunction((n) => [...document.querySelectorAll('#tensors select[name=target]')]
+        .filter((s) => s.value === 'float16').length === n, want.length, { timeout: 10_000 });
+      const selects = await selectsOnPage(page);
+      assert.deepEqual(Object.keys(selects).filter((n) => selects[n] === 'float16').sort(), want);
+      await applyPattern('*', 'keep');
+      await page.waitForFunction(() => [...document.querySelectorAll('#tensors select[name=target]')]
+        .every((s) => s.disabled || s.value === 'keep'), null, { timeout: 10_000 });
+    });
+
     test('keyboard: Tab reaches #auto-run and the first row\'s select; Enter on a column header sorts', async () => {
       await page.evaluate(() => document.activeElement?.blur());
       await page.locator('h1').first().click();  // the sequential focus starts at the top
