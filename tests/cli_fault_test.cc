@@ -219,6 +219,15 @@ TEST_F(BadEvaluator, NamesAnOutputItNeverDeclared) {
   ExpectFailed(Auto(), "a result names the output 'zzz', which it did not declare");
 }
 
+// A result left out would count as no damage: one per input and output.
+TEST_F(BadEvaluator, LeavesOutAResult) {
+  Write("send({ ready: true }); send(load((await next()).id));\n"
+        "for (;;) { const r = await next();\n"
+        "  if (r.cmd === 'weights') send({ id: r.id, ok: true });\n"
+        "  else send({ id: r.id, ok: true, inferences: 2, results: [{ input: 0, output: 'y', n: 1, sig: 1, err: 0 }] }); }");
+  ExpectFailed(Auto(), "an evaluation returned 1 results, not 2 (one per input asked for and guarded output)");
+}
+
 // A working evaluator that ignores "quit" and keeps stderr open: the run
 // still ends, the evaluator killed after a grace period.
 TEST_F(BadEvaluator, IgnoresQuit) {

@@ -91,13 +91,6 @@ Result<Measurement> ParseMeasurement(std::string_view reply, int num_inputs, std
   m.inferences = Count(r, "inferences", int64_t{1} << 40).value_or(0);
   const Json* results = Field(r, "results");
   if (!results || !results->is_array() || results->empty()) return EvaluatorFailed("an evaluation returned no results");
-  // Exactly one result per (input asked for, output): a missing one would
-  // count as no damage.
-  const size_t want = (inputs.empty() ? static_cast<size_t>(num_inputs) : inputs.size()) * outputs.size();
-  if (results->size() != want) {
-    return EvaluatorFailed("an evaluation returned " + std::to_string(results->size()) + " results, not " +
-                           std::to_string(want) + " (one per input and guarded output)");
-  }
   std::map<std::string_view, int> output_index;
   for (size_t k = 0; k < outputs.size(); ++k) output_index.emplace(outputs[k], static_cast<int>(k));
   std::set<std::pair<int, int>> seen;
@@ -144,6 +137,13 @@ Result<Measurement> ParseMeasurement(std::string_view reply, int num_inputs, std
     s.argmax_ref = Count(x, "argmax_ref", int64_t{1} << 53).value_or(0);
     s.argmax_out = Count(x, "argmax_out", int64_t{1} << 53).value_or(0);
     m.samples.push_back(s);
+  }
+  // Exactly one result per (input asked for, output): a missing one would
+  // count as no damage.
+  const size_t want = (inputs.empty() ? static_cast<size_t>(num_inputs) : inputs.size()) * outputs.size();
+  if (seen.size() != want) {
+    return EvaluatorFailed("an evaluation returned " + std::to_string(seen.size()) + " results, not " +
+                           std::to_string(want) + " (one per input asked for and guarded output)");
   }
   return m;
 }
