@@ -79,7 +79,7 @@ std::vector<Case> ModelCases() {
        "model.json: invalid JSON at line 1, column 137: a NUL byte (JSON text cannot hold one)"},
       {"nested_200000", Json("{\"modelTopology\": " + nested + ", \"weightsManifest\": []}"), 9,
        "model.json: line 1, column 1018: arrays and objects nested deeper than 1000 levels exceed the limit "
-       "json_depth (1000); to allow it, pass --limit NAME=N (docs/safety.md)"},
+       "json_depth (1000); to allow it, pass --limit json_depth=N (docs/safety.md)"},
       {"bare_nan_min", Entry(R"({"name": "w", "shape": [2], "dtype": "float32", "quantization": {"dtype": "uint8", "min": NaN, "scale": 1}})"), 3,
        "model.json: invalid JSON at line 1, column 216: NaN and Infinity are not JSON (Python's json.dump writes them "
        "for non-finite values); tfjs cannot load this file either"},
@@ -130,13 +130,13 @@ std::vector<Case> ModelCases() {
        E + ".shape[1]: dimension 9223372036854775808 of weight 'w' is larger than 2^53 (tfjs shapes are JavaScript numbers)"},
       {"shape_product_overflows", Entry(R"({"name": "w", "shape": [4294967296, 4294967296, 2], "dtype": "float32"})"), 9,
        E + ".shape: weight 'w' has at least 2^64 elements, more than the limit tensor_elements (2147483648) allows; "
-           "to allow it, pass --limit NAME=N (docs/safety.md)"},
+           "to allow it, pass --limit tensor_elements=N (docs/safety.md)"},
       {"shape_terabytes", Entry(R"({"name": "w", "shape": [1048576, 1048576], "dtype": "float32"})"), 9,
        E + ".shape: weight 'w' has 1099511627776 elements, more than the limit tensor_elements (2147483648) allows; "
-           "to allow it, pass --limit NAME=N (docs/safety.md)"},
+           "to allow it, pass --limit tensor_elements=N (docs/safety.md)"},
       {"rank_40", Entry(R"({"name": "w", "shape": [)" + Replace(std::string(39, 'x'), "x", "1, ") + R"(2], "dtype": "float32"})"), 9,
        E + ".shape: weight 'w' has 40 dimensions, more than the limit rank (32) allows; to allow it, pass --limit "
-           "NAME=N (docs/safety.md)"},
+           "rank=N (docs/safety.md)"},
       // --- dtypes
       {"unknown_dtype", Entry(R"({"name": "w", "shape": [2], "dtype": "float64"})"), 3,
        E + ".dtype: weight 'w' has unknown dtype the string \"float64\"; tfjs supports float32, int32, bool, string "
@@ -386,7 +386,7 @@ TEST_F(HostileOut, FlagsOutOfRange) {
   Json(ModelJson(Group(R"({"name": "w", "shape": [3000], "dtype": "float32"})")), std::string(12000, '\0'))(m);
   Refused({"quantize", m.string(), out.string(), "--weight_shard_size_bytes", "1"}, out, 9,
           "the output would need 12000 shard files of at most 1 byte, more than the limit shards (10000) allows; "
-          "choose a larger shard size; to allow it, pass --limit NAME=N (docs/safety.md)");
+          "choose a larger shard size; to allow it, pass --limit shards=N (docs/safety.md)");
 }
 
 // ------------------------------------------------------------------- scale
@@ -459,7 +459,7 @@ TEST_F(Scale, ManyTinyTensorsInTwoGiB) {
       EXPECT_EQ(r.code, 9) << r.err.substr(0, 500);
       EXPECT_EQ(r.err.substr(0, r.err.find('\n')),
                 "tfjs-quant: error: model.json: weightsManifest[0].weights[65536]: more than 65536 weights exceed the "
-                "limit weights (65536); to allow it, pass --limit NAME=N (docs/safety.md)");
+                "limit weights (65536); to allow it, pass --limit weights=N (docs/safety.md)");
     }
   }
 }
@@ -492,7 +492,7 @@ TEST_F(Scale, FiftyThousandGroups) {
   EXPECT_EQ(r.code, 9) << r.err;
   EXPECT_EQ(r.err.substr(0, r.err.find('\n')),
             "tfjs-quant: error: model.json: weightsManifest: 50000 weight groups exceed the limit groups (4096); to "
-            "allow it, pass --limit NAME=N (docs/safety.md)");
+            "allow it, pass --limit groups=N (docs/safety.md)");
   RunResult raised = Tool({"inspect", m.string(), "--no-wire", "--limit", "groups=50000"}, "2147483648");
   EXPECT_EQ(raised.code, 0) << raised.err;
 }

@@ -51,7 +51,8 @@ int Fail(const Status& s) {
     text += (lines ? "\n" : "") + Printable(std::string_view(s.message()).substr(start, nl - start), 2000);
     start = nl + 1;
   }
-  if (s.code() == StatusCode::kLimitExceeded) text += "; to allow it, pass --limit NAME=N (docs/safety.md)";
+  // The library names the limit; the flag that raises it is the CLI's.
+  if (!s.limit().empty()) text += "; to allow it, pass --limit " + std::string(s.limit()) + "=N (docs/safety.md)";
   std::fprintf(stderr, "tfjs-quant: error: %s\n", text.c_str());
   return ExitCodeFor(s);
 }

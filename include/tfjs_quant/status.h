@@ -14,6 +14,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace tfq {
@@ -46,20 +47,30 @@ class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  // A kLimitExceeded status naming the Limits field that was exceeded.
+  // `limit` must outlive the status: a string literal, or a LimitTable name.
+  Status(StatusCode code, std::string message, std::string_view limit)
+      : code_(code), message_(std::move(message)), limit_(limit) {}
 
   static Status Ok() { return Status(); }
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
+  // For kLimitExceeded: the name of the limit that a caller may raise
+  // ("rank", "json_depth": tfjs_quant/limits.h); empty where the bound is
+  // fixed. The message says what was found against it; how to raise it is
+  // the edge's to say (the CLI's --limit, the JavaScript `limits` option).
+  std::string_view limit() const { return limit_; }
   // Adds context in front of the message ("reading model.json: ...").
   Status Prefixed(const std::string& context) const {
     if (ok()) return *this;
-    return Status(code_, context + ": " + message_);
+    return Status(code_, context + ": " + message_, limit_);
   }
 
  private:
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
+  std::string_view limit_;
 };
 
 inline Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
@@ -70,7 +81,10 @@ inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move
 inline Status UnsafePath(std::string m) { return {StatusCode::kUnsafePath, std::move(m)}; }
 inline Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
 inline Status IOError(std::string m) { return {StatusCode::kIOError, std::move(m)}; }
-inline Status LimitExceeded(std::string m) { return {StatusCode::kLimitExceeded, std::move(m)}; }
+// `limit`: the Limits field exceeded (a string literal), empty for a fixed bound.
+inline Status LimitExceeded(std::string m, std::string_view limit = {}) {
+  return {StatusCode::kLimitExceeded, std::move(m), limit};
+}
 inline Status OutOfMemory(std::string m) { return {StatusCode::kOutOfMemory, std::move(m)}; }
 inline Status EvaluatorFailed(std::string m) { return {StatusCode::kEvaluatorFailed, std::move(m)}; }
 inline Status BudgetUnreachable(std::string m) { return {StatusCode::kBudgetUnreachable, std::move(m)}; }

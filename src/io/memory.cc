@@ -36,7 +36,7 @@ Result<std::string> ReadAll(FileSource& source, std::string_view path, uint64_t 
   TFQ_ASSIGN_OR_RETURN(auto file, source.Open(path));
   const uint64_t size = file->Size();
   if (size > max_bytes) {
-    return LimitExceeded(source.Describe(path) + ": " + Bytes(size) + " exceed " + LimitText(limit_name, max_bytes));
+    return LimitExceeded(source.Describe(path) + ": " + Bytes(size) + " exceed " + LimitText(limit_name, max_bytes), limit_name);
   }
   std::string text(static_cast<size_t>(size), '\0');
   TFQ_RETURN_IF_ERROR(file->ReadAt(0, std::span<uint8_t>(reinterpret_cast<uint8_t*>(text.data()), text.size())));

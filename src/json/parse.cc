@@ -54,7 +54,7 @@ Status PreScan(std::string_view text, std::string_view label, uint64_t max_depth
     } else if (c == '[' || c == '{') {
       if (++depth > max_depth) {
         return LimitExceeded(std::string(label) + ": " + At(text, i) + ": arrays and objects nested deeper than " +
-                             std::to_string(max_depth) + " levels exceed " + LimitText("json_depth", max_depth));
+                             std::to_string(max_depth) + " levels exceed " + LimitText("json_depth", max_depth), "json_depth");
       }
     } else if ((c == ']' || c == '}') && depth > 0) {
       --depth;

@@ -25,8 +25,9 @@ struct Context {
   const Limits& limits;
   uint64_t weights = 0, shards = 0;  // seen so far, across groups
 
-  Status Err(StatusCode code, const std::string& where, const std::string& what) const {
-    return Status(code, file + ": " + where + ": " + what);
+  // `limit`: for kLimitExceeded, the limit's name (status.h).
+  Status Err(StatusCode code, const std::string& where, const std::string& what, std::string_view limit = {}) const {
+    return Status(code, file + ": " + where + ": " + what, limit);
   }
 };
 
@@ -88,7 +89,8 @@ Status ParseShape(const Context& c, const Json& s, const std::string& where, Wei
   if (s.size() > c.limits.rank) {
     return c.Err(StatusCode::kLimitExceeded, where,
                  "weight " + Quoted(e.name) + " has " + std::to_string(s.size()) + " dimensions, more than " +
-                     LimitText("rank", c.limits.rank) + " allows");
+                     LimitText("rank", c.limits.rank) + " allows",
+                 "rank");
   }
   uint64_t n = 1;
   bool overflow = false;
@@ -118,7 +120,8 @@ Status ParseShape(const Context& c, const Json& s, const std::string& where, Wei
   if (n > max) {
     return c.Err(StatusCode::kLimitExceeded, where,
                  "weight " + Quoted(e.name) + " has " + (overflow && n != 0 ? "at least 2^64" : std::to_string(n)) +
-                     " elements, more than " + LimitText("tensor_elements", max) + " allows");
+                     " elements, more than " + LimitText("tensor_elements", max) + " allows",
+                 "tensor_elements");
   }
   e.num_elements = n;
   return Status::Ok();
@@ -165,7 +168,8 @@ Status ParseGroup(Context& c, const Json& gj, const std::string& gw, WeightGroup
   if (c.shards > c.limits.shards) {
     return c.Err(StatusCode::kLimitExceeded, gw + ".paths",
                  "more than " + std::to_string(c.limits.shards) + " shard files in all exceed " +
-                     LimitText("shards", c.limits.shards));
+                     LimitText("shards", c.limits.shards),
+                 "shards");
   }
   for (size_t p = 0; p < paths->size(); ++p) {
     const Json& pj = (*paths)[p];
@@ -185,7 +189,8 @@ Status ParseGroup(Context& c, const Json& gj, const std::string& gw, WeightGroup
     if (++c.weights > c.limits.weights) {
       return c.Err(StatusCode::kLimitExceeded, ew,
                    "more than " + std::to_string(c.limits.weights) + " weights exceed " +
-                       LimitText("weights", c.limits.weights));
+                       LimitText("weights", c.limits.weights),
+                   "weights");
     }
     WeightEntry e;
     TFQ_RETURN_IF_ERROR(ParseEntry(c, (*weights)[i], ew, e));
@@ -207,7 +212,7 @@ Status ParseGroups(Context& c, const Json& m, const std::string& where, std::vec
   }
   if (m.size() > c.limits.groups) {
     return c.Err(StatusCode::kLimitExceeded, where.empty() ? "top level" : where,
-                 std::to_string(m.size()) + " weight groups exceed " + LimitText("groups", c.limits.groups));
+                 std::to_string(m.size()) + " weight groups exceed " + LimitText("groups", c.limits.groups), "groups");
   }
   std::unordered_map<std::string, std::string> seen;  // name -> location
   groups.resize(m.size());
@@ -263,7 +268,7 @@ Result<ModelFile> ParseModelFile(std::string text, std::string_view file_name, c
   Context c{Printable(file_name), limits};
   if (text.size() > limits.json_bytes) {
     return LimitExceeded(c.file + ": " + Bytes(text.size()) + " of JSON exceed " +
-                         LimitText("json_bytes", limits.json_bytes));
+                         LimitText("json_bytes", limits.json_bytes), "json_bytes");
   }
   json::ParseOptions options;
   options.max_depth = limits.json_depth;

@@ -103,7 +103,7 @@ Result<uint64_t> Model::StringBytes(size_t g, uint64_t offset, const WeightEntry
     if (size > limits_.string_bytes) {
       return LimitExceeded(GroupWhere(file_, g) + ": string weight " + Quoted(e.name) + " (" + e.location +
                            ") holds more than " + Bytes(limits_.string_bytes) + ", more than " +
-                           LimitText("string_bytes", limits_.string_bytes) + " allows");
+                           LimitText("string_bytes", limits_.string_bytes) + " allows", "string_bytes");
     }
   }
   return size;

@@ -147,7 +147,7 @@ Status ReadStringAttr(hid_t obj, const std::string& attr, const std::string& whe
   const auto count = static_cast<uint64_t>(n);
   if (count > limits.weights || out->size() + count > limits.weights) {
     return LimitExceeded(what + ": " + std::to_string(out->size() + count) + " names exceed " +
-                         LimitText("weights", limits.weights));
+                         LimitText("weights", limits.weights), "weights");
   }
   const htri_t variable = H5Tis_variable_str(type.get());
   if (variable < 0) return FormatError(what + ": cannot be read" + LibError());
@@ -237,7 +237,7 @@ Result<std::vector<Link>> Members(hid_t group, const std::string& where, const L
   if (H5Gget_info(group, &info) < 0) return FormatError(where + ": cannot list its members" + LibError());
   if (info.nlinks > limits.weights) {
     return LimitExceeded(where + ": " + std::to_string(info.nlinks) + " members exceed " +
-                         LimitText("weights", limits.weights));
+                         LimitText("weights", limits.weights), "weights");
   }
   H5_index_t index = H5_INDEX_NAME;
   Id gcpl(H5Gget_create_plist(group));
@@ -379,7 +379,7 @@ class Lister {
     if (++visits_ > 4 * limits_.weights + 1024) {
       return LimitExceeded(file_text_ + ": more than " + std::to_string(visits_ - 1) +
                            " groups and datasets to visit (each path through hard links counts), beyond what " +
-                           LimitText("weights", limits_.weights) + " allows");
+                           LimitText("weights", limits_.weights) + " allows", "weights");
     }
     Id o(H5Oopen(loc, name.c_str(), access_.lapl.get()));
     if (!o.ok()) return OpenFailure(Where(path), "cannot be opened");
@@ -429,7 +429,7 @@ class Lister {
   Status AddDataset(hid_t group, const std::string& group_path, const std::string& name, const std::string& tensor) {
     const std::string what = Where(Join(group_path, name));
     if (tensors_.size() >= limits_.weights) {
-      return LimitExceeded(what + ": one dataset more than " + LimitText("weights", limits_.weights) + " allows");
+      return LimitExceeded(what + ": one dataset more than " + LimitText("weights", limits_.weights) + " allows", "weights");
     }
     if (!IsUtf8(tensor)) return FormatError(what + ": its name is not UTF-8");
     Id ds(H5Dopen2(group, name.c_str(), access_.dapl.get()));

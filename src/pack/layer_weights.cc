@@ -120,7 +120,7 @@ Result<DeclaredWeights> LayerWeights(const Json& topology, const Limits& limits)
     for (const Json& layer : *layers) {
       if (++seen > limits.weights) {
         return LimitExceeded("the model JSON declares more than " + LimitText("weights", limits.weights) +
-                             " layers");
+                             " layers", "weights");
       }
       if (!layer.is_object()) continue;
       auto cls_it = layer.find("class_name");

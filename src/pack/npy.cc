@@ -134,7 +134,7 @@ class DictParser {
       if (Peek('L')) ++i_;  // Python 2's long literals, in files numpy wrote then
       if (shape->size() >= limits.rank) {
         return LimitExceeded(what_ + ": the shape has more than " + std::to_string(limits.rank) + " dimensions; " +
-                             LimitText("rank", limits.rank));
+                             LimitText("rank", limits.rank), "rank");
       }
       shape->push_back(static_cast<int64_t>(d));
       SkipSpace();
@@ -351,7 +351,7 @@ Status ReadNpz(FileSource& source, std::string_view path, const Limits& limits, 
   TFQ_ASSIGN_OR_RETURN(ZipArchive zip, ZipArchive::Open(std::move(file), source.Describe(path), limits));
   if (zip.members().size() > limits.weights) {
     return LimitExceeded(zip.describe() + ": " + std::to_string(zip.members().size()) + " arrays exceed " +
-                         LimitText("weights", limits.weights));
+                         LimitText("weights", limits.weights), "weights");
   }
   const uint64_t max_bytes = limits.tensor_elements * 8 + kMemberHeaderRoom;
   for (const ZipArchive::Member& m : zip.members()) {

@@ -202,7 +202,7 @@ class OnnxReader {
       TFQ_RETURN_IF_ERROR(ExpectWire(wf, f, Wire::kLen, "GraphProto.initializer"));
       if (tensors_.size() >= limits_.weights) {
         return LimitExceeded(describe_ + ": more than " + std::to_string(limits_.weights) + " initializers exceed " +
-                             LimitText("weights", limits_.weights));
+                             LimitText("weights", limits_.weights), "weights");
       }
       TensorHeader h;
       h.begin = f.data;
@@ -242,7 +242,7 @@ class OnnxReader {
           // Names end up in model.json.
           if (f.value > limits_.json_bytes) {
             return LimitExceeded(describe_ + ": at byte " + std::to_string(f.tag) + ": an initializer name of " +
-                                 Bytes(f.value) + " exceeds " + LimitText("json_bytes", limits_.json_bytes));
+                                 Bytes(f.value) + " exceeds " + LimitText("json_bytes", limits_.json_bytes), "json_bytes");
           }
           TFQ_RETURN_IF_ERROR(wf.ReadBytes(f.data, f.value, &h->name));
           break;
@@ -275,7 +275,7 @@ class OnnxReader {
   Status AddDim(const Field& f, uint64_t d, TensorHeader* h) {
     if (h->dims.size() >= limits_.rank) {
       return LimitExceeded(describe_ + ": at byte " + std::to_string(f.tag) + ": an initializer has more than " +
-                           std::to_string(limits_.rank) + " dimensions, exceeding " + LimitText("rank", limits_.rank));
+                           std::to_string(limits_.rank) + " dimensions, exceeding " + LimitText("rank", limits_.rank), "rank");
     }
     h->dims.push_back(static_cast<int64_t>(d));  // int64 on the wire: a negative one is refused with the shape
     return Status::Ok();
@@ -348,7 +348,7 @@ class OnnxReader {
     TFQ_ASSIGN_OR_RETURN(const uint64_t n, CheckSourceShape(h.dims, limits_, what));
     if (n > kMaxTensorElements) {
       return LimitExceeded(what + ": " + std::to_string(n) + " elements exceed " +
-                           LimitText("tensor_elements", kMaxTensorElements));
+                           LimitText("tensor_elements", kMaxTensorElements), "tensor_elements");
     }
     const unsigned elem = SourceDTypeBytes(type->dtype);
     const uint64_t bytes = n * elem;
@@ -415,7 +415,7 @@ class OnnxReader {
     if (it == externals_.end()) {
       if (externals_.size() >= limits_.shards) {
         return LimitExceeded(what + ": more than " + std::to_string(limits_.shards) +
-                             " external data files exceed " + LimitText("shards", limits_.shards));
+                             " external data files exceed " + LimitText("shards", limits_.shards), "shards");
       }
       auto opened = OpenShared(source_, ext_path);
       if (!opened.ok()) return opened.status().Prefixed(what + ": external data");

@@ -91,15 +91,16 @@ class Machine {
   Result<Pickle> Run();
 
  private:
-  Status Err(StatusCode code, const std::string& m) const {
-    return Status(code, what_ + ": offset " + std::to_string(op_at_) + ": " + m);
+  Status Err(StatusCode code, const std::string& m, std::string_view limit = {}) const {
+    return Status(code, what_ + ": offset " + std::to_string(op_at_) + ": " + m, limit);
   }
   Status Malformed(const std::string& m) const { return Err(StatusCode::kFormatError, m); }
   Status OverBudget(const char* what) const {
     return Err(StatusCode::kLimitExceeded,
                std::string("more than ") + std::to_string(budget_) + " pickle " + what + " (" +
                    std::to_string(kPickleObjectsPerWeight) + " per weight allowed by " + LimitText("weights", weights_) +
-                   ", at most " + std::to_string(kMaxPickleObjects) + ")");
+                   ", at most " + std::to_string(kMaxPickleObjects) + ")",
+               "weights");
   }
 
   // Input.

@@ -127,7 +127,8 @@ Status ParseEntry(const std::string& what, const std::string& name, const Json& 
   }
   if (!shape->is_array()) return FormatError(where + ": \"shape\" is " + json::Describe(*shape) + ", not an array");
   if (shape->size() > limits.rank) {
-    return LimitExceeded(where + ": rank " + std::to_string(shape->size()) + " " + LimitText("rank", limits.rank));
+    return LimitExceeded(where + ": rank " + std::to_string(shape->size()) + " exceeds " + LimitText("rank", limits.rank),
+                         "rank");
   }
   std::vector<int64_t> dims;
   for (const Json& d : *shape) {
@@ -204,7 +205,7 @@ Status ReadSafetensors(FileSource& source, std::string_view path, const Limits& 
                        Bytes(size) + ")");
   }
   if (n > limits.json_bytes) {
-    return LimitExceeded(what + ": a header of " + Bytes(n) + " exceeds " + LimitText("json_bytes", limits.json_bytes));
+    return LimitExceeded(what + ": a header of " + Bytes(n) + " exceeds " + LimitText("json_bytes", limits.json_bytes), "json_bytes");
   }
   std::string text(static_cast<size_t>(n), '\0');
   TFQ_RETURN_IF_ERROR(file->ReadAt(8, std::span<uint8_t>(reinterpret_cast<uint8_t*>(text.data()), text.size())));
@@ -231,7 +232,7 @@ Status ReadSafetensors(FileSource& source, std::string_view path, const Limits& 
   const uint64_t buffer_at = 8 + n, buffer_size = size - buffer_at;
   const uint64_t count = header.size() - (header.contains("__metadata__") ? 1 : 0);
   if (count > limits.weights) {
-    return LimitExceeded(what + ": " + std::to_string(count) + " tensors exceed " + LimitText("weights", limits.weights));
+    return LimitExceeded(what + ": " + std::to_string(count) + " tensors exceed " + LimitText("weights", limits.weights), "weights");
   }
   std::vector<Entry> entries;
   entries.reserve(static_cast<size_t>(count));

@@ -39,20 +39,26 @@ unsigned SourceDTypeBytes(SourceDType d) {
 
 Result<uint64_t> CheckSourceShape(std::span<const int64_t> shape, const Limits& limits, std::string_view what) {
   if (shape.size() > limits.rank) {
-    return LimitExceeded(std::string(what) + ": rank " + std::to_string(shape.size()) + " " +
-                         LimitText("rank", limits.rank));
+    return LimitExceeded(std::string(what) + ": rank " + std::to_string(shape.size()) + " exceeds " +
+                         LimitText("rank", limits.rank), "rank");
   }
   uint64_t n = 1;
   bool zero = false;
   for (int64_t d : shape) {
     if (d < 0) return FormatError(std::string(what) + ": negative dimension " + std::to_string(d));
+    // A tfjs shape is a list of JavaScript numbers: exact up to 2^53. Said
+    // here, naming the input, rather than by the manifest made from it.
+    if (static_cast<uint64_t>(d) > (uint64_t{1} << 53)) {
+      return Unsupported(std::string(what) + ": dimension " + std::to_string(d) +
+                         " is larger than 2^53 (tfjs shapes are JavaScript numbers)");
+    }
     if (d == 0) zero = true;
   }
   if (zero) return uint64_t{0};
   for (int64_t d : shape) {
     if (static_cast<uint64_t>(d) > limits.tensor_elements || n > limits.tensor_elements / static_cast<uint64_t>(d)) {
       return LimitExceeded(std::string(what) + ": shape " + ShapeText(std::vector<int64_t>(shape.begin(), shape.end())) + " has more elements than " +
-                           LimitText("tensor_elements", limits.tensor_elements) + " allows");
+                           LimitText("tensor_elements", limits.tensor_elements) + " allows", "tensor_elements");
     }
     n *= static_cast<uint64_t>(d);
   }

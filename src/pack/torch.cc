@@ -129,7 +129,7 @@ class Walker {
       const PickleObject& o = p_.at(obj);
       if (o.kind == PickleKind::kTensor) {
         if (out->size() >= limits_.weights) {
-          return LimitExceeded(what_ + ": more tensors than " + LimitText("weights", limits_.weights) + " allows");
+          return LimitExceeded(what_ + ": more tensors than " + LimitText("weights", limits_.weights) + " allows", "weights");
         }
         if (nodes_[node].length > kMaxTensorName) {
           return Unsupported(what_ + ": a tensor is named by a path of " + Bytes(nodes_[node].length) +
@@ -139,7 +139,7 @@ class Walker {
         name_bytes += name.size();
         // The names end up in the model's JSON.
         if (name_bytes > limits_.json_bytes) {
-          return LimitExceeded(what_ + ": the tensor names add up to more than " + LimitText("json_bytes", limits_.json_bytes));
+          return LimitExceeded(what_ + ": the tensor names add up to more than " + LimitText("json_bytes", limits_.json_bytes), "json_bytes");
         }
         out->push_back({std::move(name), o.index});
         continue;
@@ -154,7 +154,7 @@ class Walker {
       if (steps > uint64_t{budget_} * 4) {
         return LimitExceeded(what_ + ": its containers hold more than " + std::to_string(uint64_t{budget_} * 4) +
                              " items in all, counted per reference; " + LimitText("weights", limits_.weights) +
-                             " bounds it");
+                             " bounds it", "weights");
       }
       for (size_t i = items.size(); i >= step; i -= step) {  // reversed: the stack pops them in order
         const uint32_t value = items[i - 1];
@@ -176,7 +176,7 @@ class Walker {
         if (nodes_.size() >= budget_) {
           return LimitExceeded(what_ + ": its containers are reached more than " + std::to_string(budget_) +
                                " times (a container holding itself, or shared very often); " +
-                               LimitText("weights", limits_.weights) + " bounds it");
+                               LimitText("weights", limits_.weights) + " bounds it", "weights");
         }
         n.length = nodes_[node].length + (node == 0 ? 0 : 1) + KeyLength(n);
         nodes_.push_back(n);
@@ -329,7 +329,7 @@ Result<std::shared_ptr<const SourceBytes>> TensorBytes(const Archive& a, const P
   }
   if (static_cast<uint64_t>(s.numel) > max_bytes / item) {
     return LimitExceeded(what + ": its storage " + Quoted(s.key) + " of " + std::to_string(s.numel) +
-                         " elements is larger than 8 bytes times " + LimitText("tensor_elements", limits.tensor_elements));
+                         " elements is larger than 8 bytes times " + LimitText("tensor_elements", limits.tensor_elements), "tensor_elements");
   }
   const uint64_t numel = static_cast<uint64_t>(s.numel);
   if (m.size != numel * item) {

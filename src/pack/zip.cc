@@ -207,7 +207,7 @@ Result<ZipArchive> ZipArchive::Open(std::shared_ptr<const RandomAccessFile> file
   const uint64_t max_members = limits.weights + kExtraMembers;
   if (dir.entries > max_members) {
     return LimitExceeded(describe + ": " + std::to_string(dir.entries) + " zip members; more than " +
-                         std::to_string(kExtraMembers) + " beyond " + LimitText("weights", limits.weights));
+                         std::to_string(kExtraMembers) + " beyond " + LimitText("weights", limits.weights), "weights");
   }
   if (dir.entries > dir.size / kCentralSize) {
     return FormatError(describe + ": " + std::to_string(dir.entries) + " zip members cannot fit in a central directory of " +

@@ -18,7 +18,7 @@ Status ShardWriter::WriteShard(std::span<const uint8_t> bytes) {
   if (*files_left_ == 0) {
     return LimitExceeded("the output needs more than " + std::to_string(max_files_) + " shard files of at most " +
                          Bytes(shard_size_) + ", more than " + LimitText("shards", max_files_) +
-                         " allows; choose a larger shard size");
+                         " allows; choose a larger shard size", "shards");
   }
   --*files_left_;
   std::string name = "group" + std::to_string(group_) + "-shard" + std::to_string(temp_names_.size() + 1) + ".part";
