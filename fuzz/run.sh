@@ -8,13 +8,13 @@
 # or broken oracle fails the script; the input is kept in
 # build-sanitize/artifacts/ (add it to fuzz/regressions/TARGET/ once fixed).
 # Prints the executions per target.
-# Usage: fuzz/run.sh [SECONDS] [TARGET...]   (targets: model_json model glob budget pack)
+# Usage: fuzz/run.sh [SECONDS] [TARGET...]   (targets: model_json model glob budget pack rename)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(model_json model glob budget pack)
+[ ${#targets[@]} -gt 0 ] || targets=(model_json model glob budget pack rename)
 cmake --preset sanitize >/dev/null
 for t in "${targets[@]}"; do cmake --build build-sanitize -j"$(nproc)" --target tfjs_quant_fuzz_"$t" >/dev/null; done
 b=build-sanitize
@@ -29,6 +29,7 @@ run_one() {
   case $t in
     model_json|model) args+=(-dict=fuzz/json.dict -max_len=16384) ;;
     pack) args+=(-max_len=16384) ;;
+    rename) args+=(-max_len=8192) ;;
     glob|budget) args+=(-max_len=256) ;;
   esac
   log=$b/"$t".log

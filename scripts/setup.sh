@@ -8,23 +8,27 @@ cd "$(dirname "$0")/.."
 # line), fmt (output formatting), GoogleTest (unit tests); Node.js and npm for
 # the TensorFlow.js compatibility suite and to fetch the test models.
 # zlib and brotli measure sizes on the wire (inspect); libhdf5 reads Keras
-# weights (pack); Chromium renders the
+# weights (pack); RE2 runs pack's --rename (linear time on names from
+# files); Chromium renders the
 # HTML report in its test. Google Benchmark (kernel micro-benchmarks), numpy
 # and GNU time serve bench/perf.sh (the comparison with numpy and cp -r).
 # util-linux's prlimit and setpriv (part of Debian) run the tool under a
 # file-size or address-space limit, or as another user, in the CLI tests.
 pkgs=(g++ cmake make pkg-config ca-certificates nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev
-      zlib1g-dev libbrotli-dev libhdf5-dev libbenchmark-dev python3-numpy time)
+      zlib1g-dev libbrotli-dev libhdf5-dev libre2-dev libbenchmark-dev python3-numpy time)
 [ "${TFJS_QUANT_NO_BROWSER:-}" = 1 ] || pkgs+=(chromium)
 # clang and its compiler-rt build the libFuzzer targets (scripts/test.sh);
 # PyTorch, h5py and onnx write the files the pack tests read.
 [ "${TFJS_QUANT_TEST_TOOLS:-}" = 1 ] && pkgs+=(clang libclang-rt-14-dev python3-torch python3-h5py python3-onnx)
 # emscripten builds the WebAssembly core of the npm package (js/): for the
-# tests, or with TFJS_QUANT_WASM=1.
+# tests, or with TFJS_QUANT_WASM=1. It compiles zlib, brotli and RE2 from
+# Debian's sources (scripts/debian-sources.sh); RE2's Unicode tables are
+# made from unicode-data by its Python scripts (python3-six), as Debian's
+# build makes them.
 wasm=0
 if [ "${TFJS_QUANT_TEST_TOOLS:-}" = 1 ] || [ "${TFJS_QUANT_WASM:-}" = 1 ]; then
   wasm=1
-  pkgs+=(emscripten)
+  pkgs+=(emscripten unicode-data python3-six perl)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
@@ -42,6 +46,7 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null || cmake --build build -j1
 echo "setup: built build/tfjs-quant"
 if [ $wasm = 1 ]; then
+  scripts/debian-sources.sh
   # The web page's TensorFlow.js bundles (js/dist/web/vendor/) come from
   # js/node_modules (devDependencies, pinned by js/package-lock.json).
   # Reinstalled only when the lockfile changed.

@@ -4,11 +4,10 @@
 // standalone manifest, or a model JSON with the manifest spliced in),
 // renamed, transposed and quantized as asked.
 #include <fmt/core.h>
+#include <sys/resource.h>
 
-#include <charconv>
 #include <filesystem>
 #include <memory>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -23,9 +22,23 @@ namespace tfq::cli {
 namespace fs = std::filesystem;
 namespace {
 
+// pack keeps one descriptor open per input file until it has written the
+// tensors (pack_inputs.h): the soft limit goes up to the hard one, as Node
+// and Go programs do at start, so that a thousand .npy files do not fail
+// under a soft limit of 1,024 (pack starts no other program that would
+// inherit it). Under Node (npx), Node has done it.
+void RaiseDescriptorLimit() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &r);
+  }
+}
+
 struct PackArgs {
   std::vector<std::string> paths;  // INPUT... OUT
   std::string name, model_json, prefix, layout, include, exclude;
+  bool name_given = false;  // --name '' is refused, not ignored
   std::vector<std::string> renames, transposes;
   bool keep_float16 = false;
   QuantizeFlags quant;
@@ -34,95 +47,21 @@ struct PackArgs {
   WriteArgs write;
 };
 
-struct Rename {
-  std::regex re;
-  std::string replacement;
-};
-
-struct Transpose {
-  std::string pattern;
-  std::vector<int> perm;
-};
-
-Result<std::vector<Rename>> ParseRenames(const std::vector<std::string>& specs) {
-  std::vector<Rename> out;
-  for (const std::string& s : specs) {
-    const size_t arrow = s.find("=>");
-    if (arrow == std::string::npos) {
-      return InvalidArgument("--rename " + Quoted(s) + ": expected 'REGEX=>REPLACEMENT'");
-    }
-    try {
-      out.push_back({std::regex(s.substr(0, arrow), std::regex::ECMAScript), s.substr(arrow + 2)});
-    } catch (const std::regex_error& e) {
-      return InvalidArgument("--rename " + Quoted(s) + ": not a valid regular expression (" + e.what() + ")");
-    }
-  }
-  return out;
-}
-
-Result<std::vector<Transpose>> ParseTransposes(const std::vector<std::string>& specs) {
-  std::vector<Transpose> out;
-  for (const std::string& s : specs) {
-    const size_t eq = s.rfind('=');
-    Transpose t;
-    bool ok = eq != std::string::npos && eq > 0 && eq + 1 < s.size();
-    if (ok) {
-      t.pattern = s.substr(0, eq);
-      for (const std::string& axis : SplitPatterns(s.substr(eq + 1))) {
-        int v = -1;
-        auto [end, ec] = std::from_chars(axis.data(), axis.data() + axis.size(), v);
-        if (axis.empty() || ec != std::errc() || end != axis.data() + axis.size() || v < 0 || v > 64) {
-          ok = false;
-          break;
-        }
-        t.perm.push_back(v);
-      }
-    }
-    if (!ok) return InvalidArgument("--transpose " + Quoted(s) + ": expected 'PATTERN=PERM', e.g. '*.weight=2,3,1,0'");
-    out.push_back(std::move(t));
-  }
-  return out;
-}
-
-// Which source tensors become which tfjs weights.
-Result<std::vector<PackEntry>> PlanEntries(const PackArgs& a, const std::vector<SourceTensor>& sources) {
-  TFQ_ASSIGN_OR_RETURN(auto renames, ParseRenames(a.renames));
-  TFQ_ASSIGN_OR_RETURN(auto transposes, ParseTransposes(a.transposes));
+// What pack's naming flags ask of the core.
+Result<PackNaming> NamingOf(const PackArgs& a) {
   if (!a.layout.empty() && a.layout != "torch") {
     return InvalidArgument("--layout " + Quoted(a.layout) + ": the only preset is 'torch'");
   }
-  const auto include = SplitPatterns(a.include), exclude = SplitPatterns(a.exclude);
-  auto any = [](const std::vector<std::string>& patterns, const std::string& name) {
-    for (const auto& p : patterns)
-      if (GlobMatch(p, name)) return true;
-    return false;
-  };
-  std::vector<PackEntry> entries;
-  for (size_t i = 0; i < sources.size(); ++i) {
-    const SourceTensor& s = sources[i];
-    if (!a.include.empty() && !any(include, s.name)) continue;
-    if (any(exclude, s.name)) continue;
-    // A PyTorch BatchNorm's step counter is no weight of a tfjs layer.
-    if (a.layout == "torch" && s.name.ends_with("num_batches_tracked")) continue;
-    TFQ_RETURN_IF_ERROR(CheckTensorName(s.name, s.origin));  // before any regular expression sees it
-    PackEntry e;
-    e.source = i;
-    e.name = s.name;
-    for (const Rename& r : renames) e.name = std::regex_replace(e.name, r.re, r.replacement);
-    e.name = a.prefix + e.name;
-    bool matched = false;
-    for (const Transpose& t : transposes) {
-      if (GlobMatch(t.pattern, s.name)) {
-        e.perm = t.perm;
-        matched = true;
-        break;
-      }
-    }
-    if (!matched && a.layout == "torch") e.perm = TorchLayoutPermutation(s.name, s.shape);
-    entries.push_back(std::move(e));
-  }
-  if (entries.empty()) return InvalidArgument("no tensor left to pack (check --include and --exclude)");
-  return entries;
+  PackNaming n;
+  // An empty flag is no pattern (SplitPatterns would make it [""], which
+  // matches a tensor without a name and would drop it silently).
+  if (!a.include.empty()) n.include = SplitPatterns(a.include);
+  if (!a.exclude.empty()) n.exclude = SplitPatterns(a.exclude);
+  n.renames = a.renames;
+  n.prefix = a.prefix;
+  n.transposes = a.transposes;
+  n.torch_layout = a.layout == "torch";
+  return n;
 }
 
 int Run(const PackArgs& a) {
@@ -135,16 +74,22 @@ int Run(const PackArgs& a) {
   if (!options.ok()) return Fail(options.status());
   auto limits = ParseLimits(a.limits);
   if (!limits.ok()) return Fail(limits.status());
-  if (!a.name.empty() && !a.model_json.empty()) {
+  if (a.name_given && !a.model_json.empty()) {
     return Fail(InvalidArgument("--name names a standalone manifest; with --model-json the model JSON's name is kept"));
   }
-  if (!a.name.empty() && (a.name.find_first_of("/\\") != std::string::npos || a.name == "." || a.name == "..")) {
-    return Fail(InvalidArgument("--name " + Quoted(a.name) + ": expected a plain file name stem"));
+  // Before anything is read or written: the names --name makes must be
+  // ones the reader (and a browser) takes back.
+  if (a.name_given) {
+    Status s = CheckManifestStem(a.name);
+    if (!s.ok()) return Fail(s.Prefixed("--name"));
   }
+  auto naming = NamingOf(a);
+  if (!naming.ok()) return Fail(naming.status());
 
+  RaiseDescriptorLimit();
   auto read = ReadPackInputs(inputs, *limits);
   if (!read.ok()) return Fail(read.status());
-  auto entries = PlanEntries(a, read->tensors);
+  auto entries = PlanPackEntries(read->tensors, *naming);
   if (!entries.ok()) return Fail(entries.status());
 
   PackOptions pack;
@@ -157,7 +102,7 @@ int Run(const PackArgs& a) {
     pack.model_json = std::move(*text);
     pack.json_name = fs::path(a.model_json).filename().string();
     om.inputs.files.push_back(a.model_json);
-  } else if (!a.name.empty()) {
+  } else if (a.name_given) {
     pack.json_name = a.name + "-weights_manifest.json";
     options->shard_stem = a.name;
   }
@@ -191,15 +136,16 @@ Runner SetupPack(CLI::App& sub) {
                  "folder")
       ->required()
       ->expected(2, -1);
-  sub.add_option("--name", a->name,
+  CLI::Option* name = sub.add_option("--name", a->name,
                  "Write NAME-weights_manifest.json and NAME-shard1, ... (face-api.js style) instead of "
                  "weights_manifest.json and group1-shard1of1.bin");
   sub.add_option("--model-json", a->model_json,
                  "A model JSON (layers or graph topology) to write with the packed manifest in it; the weights it "
                  "declares are checked against the packed ones first");
   sub.add_option("--rename", a->renames,
-                 "'REGEX=>REPLACEMENT' (ECMAScript syntax, $1 for groups; every match replaced, anchor with ^...$ for "
-                 "one) applied to every name; repeatable, in order")
+                 "'REGEX=>REPLACEMENT' (RE2 syntax: no backreferences or lookaround; $1 for a group, $& for the "
+                 "match; every match replaced, anchor with ^...$ for one) applied to every name; repeatable, in "
+                 "order (docs/pack.md)")
       ->type_name("'REGEX=>REPL'");
   sub.add_option("--prefix", a->prefix, "Put PREFIX before every name (after --rename)");
   sub.add_option("--transpose", a->transposes,
@@ -221,7 +167,10 @@ Runner SetupPack(CLI::App& sub) {
   AddWriteOptions(sub, a->write);
   AddLimitOption(sub, a->limits);
   AddQuantizeFlags(sub, a->quant);
-  return [a] { return Run(*a); };
+  return [a, name] {
+    a->name_given = name->count() > 0;
+    return Run(*a);
+  };
 }
 
 }  // namespace tfq::cli

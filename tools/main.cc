@@ -82,7 +82,8 @@ int main(int argc, char** argv) {
 #ifdef TFJS_QUANT_NODE_CLI
     if (std::strcmp(argv[1], "auto") == 0) {
       std::fprintf(stderr, "tfjs-quant: error: 'auto' needs the native tfjs-quant (it runs TensorFlow.js evaluator "
-                           "processes); this WebAssembly build has quantize, dequantize, inspect and diff\n");
+                           "processes); from JavaScript, auto() in the package measures with your own tfjs "
+                           "(docs/javascript.md); this WebAssembly build has every other command\n");
       return kExitUsage;
     }
 #endif

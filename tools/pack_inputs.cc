@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "pack_inputs.h"
 
+#include <map>
+
 #ifndef TFJS_QUANT_NODE_CLI
 #include "tfjs_quant/hdf5.h"
 #endif
@@ -29,8 +31,26 @@ class RecordingSource : public FileSource {
 
 }  // namespace
 
+namespace {
+
+// What a path that is not a regular file is, for the message.
+const char* KindOf(fs::file_type t) {
+  switch (t) {
+    case fs::file_type::directory: return "a folder";
+    case fs::file_type::fifo: return "a FIFO";
+    case fs::file_type::character: return "a character device";
+    case fs::file_type::block: return "a block device";
+    case fs::file_type::socket: return "a socket";
+    default: return "not a regular file";
+  }
+}
+
+}  // namespace
+
 Result<PackInputs> ReadPackInputs(const std::vector<std::string>& paths, const Limits& limits) {
   PackInputs in;
+  // One source per folder: inputs that share a folder share its descriptor.
+  std::map<fs::path, FileSource*> sources;
   for (const std::string& p : paths) {
     const fs::path path(p);
     auto format = PackFormatOf(path.filename().string());
@@ -39,8 +59,14 @@ Result<PackInputs> ReadPackInputs(const std::vector<std::string>& paths, const L
                              ": unknown kind of file; pack reads .pt .pth .bin .ckpt (PyTorch), .safetensors, .npy, "
                              ".npz, .h5 .hdf5 .keras (Keras) and .onnx");
     }
+    // Followed through links: a link to a FIFO or /dev/zero is refused as
+    // what it points at (the reader's open would also refuse it).
     std::error_code ec;
-    if (!fs::is_regular_file(path, ec)) return NotFound(Quoted(p, 300) + ": no such file");
+    const fs::file_status st = fs::status(path, ec);
+    if (!fs::exists(st)) return NotFound(Quoted(p, 300) + ": no such file");
+    if (!fs::is_regular_file(st)) {
+      return UnsafePath(Quoted(p, 300) + " is " + KindOf(st.type()) + ", not a regular file");
+    }
     fs::path folder = path.parent_path().empty() ? fs::path(".") : path.parent_path();
     const std::string name = path.filename().string();
     Status s;
@@ -52,8 +78,12 @@ Result<PackInputs> ReadPackInputs(const std::vector<std::string>& paths, const L
       in.inputs.files.push_back(path);  // read by libhdf5, not through a source
 #endif
     } else {
-      TFQ_ASSIGN_OR_RETURN(auto disk, DiskSource::Create(folder));
-      auto source = std::make_unique<RecordingSource>(std::move(disk), folder, &in.inputs.files);
+      FileSource*& source = sources[folder];
+      if (!source) {
+        TFQ_ASSIGN_OR_RETURN(auto disk, DiskSource::Create(folder));
+        in.folders.push_back(std::make_unique<RecordingSource>(std::move(disk), folder, &in.inputs.files));
+        source = in.folders.back().get();
+      }
       if (*format == "safetensors") s = ReadSafetensors(*source, name, limits, &in.tensors);
       else if (*format == "npy") s = ReadNpy(*source, name, path.stem().string(), limits, &in.tensors);
       else if (*format == "npz") s = ReadNpz(*source, name, limits, &in.tensors);
@@ -64,7 +94,6 @@ Result<PackInputs> ReadPackInputs(const std::vector<std::string>& paths, const L
 #else
       else s = Unsupported(Quoted(p, 300) + ": .keras files need the native tfjs-quant (libhdf5)");
 #endif
-      in.folders.push_back(std::move(source));
     }
     TFQ_RETURN_IF_ERROR(s);
     if (in.inputs.folder.empty()) in.inputs.folder = folder;

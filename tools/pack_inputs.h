@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // pack's inputs on disk: each file read by the reader its name asks for,
 // and every file a reader opened (ONNX external data too) listed as an
-// input that no output may touch.
+// input that no output may touch. Each tensor keeps its file open until the
+// tensors are written: one descriptor per input file, plus one per folder
+// (pack raises its soft descriptor limit to the hard one: cmd_pack.cc).
 #pragma once
 
 #include <memory>

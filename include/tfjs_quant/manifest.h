@@ -98,6 +98,12 @@ std::string ManifestToJson(const std::vector<WeightGroup>& groups);
 // -> "a/b").
 Result<std::string> CheckRelativePath(std::string_view path);
 
+// Checks a name the writer gives a file of its own (a shard, a standalone
+// manifest) by the rule above, and that it is one plain file name (no '/',
+// not "." or ".."): what is written is what every reader takes back.
+// kInvalidArgument: the name comes from the caller's options.
+Status CheckOutputFileName(std::string_view name);
+
 // Which of a folder's .json files (`json_names`, sorted) is the model:
 // model.json, else the only one, else the only *weights_manifest.json.
 // `folder` names the folder in messages (printable). Shared by the disk

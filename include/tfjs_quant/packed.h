@@ -52,8 +52,8 @@ DType PackedDType(SourceDType d);
 // enough for regular expressions (--rename) and messages.
 inline constexpr size_t kMaxTensorName = 4096;
 // Checks a tensor name from an input file (`origin` names it in messages):
-// valid UTF-8, as JSON and JavaScript need it, and at most kMaxTensorName
-// bytes.
+// not empty (kFormatError), valid UTF-8, as JSON and JavaScript need it,
+// and at most kMaxTensorName bytes (kUnsupported).
 Status CheckTensorName(std::string_view name, std::string_view origin);
 
 // Checks that `perm` is a permutation of 0..rank-1; `tensor` names it.
@@ -64,6 +64,38 @@ Status CheckPermutation(std::span<const int> perm, size_t rank, std::string_view
 // so, [C,1,kH,kW] -> [kH,kW,C,1]; conv1d/3d likewise; a Linear ".weight"
 // [out,in] -> [in,out]). Empty: kept as stored.
 std::vector<int> TorchLayoutPermutation(std::string_view name, std::span<const int64_t> shape);
+
+// Which source tensors are packed, under which names and in which axis
+// order: what `tfjs-quant pack` takes as --include, --exclude, --rename,
+// --prefix, --transpose and --layout torch.
+struct PackNaming {
+  // Whole-name globs (Python fnmatch) over the names in the files. Empty
+  // include: every tensor; a tensor any exclude pattern matches is left out.
+  std::vector<std::string> include, exclude;
+  // "REGEX=>REPLACEMENT", applied in order to every name (RE2 syntax; $1 for
+  // a group: docs/pack.md). Each result is checked as a name is.
+  std::vector<std::string> renames;
+  std::string prefix;  // put before every name, after the renames
+  // "PATTERN=PERM" (e.g. "*.weight=2,3,1,0"): tensors whose name in the file
+  // matches PATTERN get their axes permuted; the first match wins.
+  std::vector<std::string> transposes;
+  // PyTorch's layouts to tfjs's (TorchLayoutPermutation) where no transpose
+  // matched, and BatchNorm's num_batches_tracked left out.
+  bool torch_layout = false;
+};
+
+// Checks a standalone manifest's name stem (face-api.js style: the files
+// STEM-weights_manifest.json and STEM-shard1, ...) by the rule the reader
+// applies to shard paths (CheckOutputFileName), before anything is read
+// or written. kInvalidArgument.
+Status CheckManifestStem(std::string_view stem);
+
+// The tfjs weights `sources` become under `naming`, in the sources' order.
+// Every packed name is checked (not empty, UTF-8, at most kMaxTensorName
+// bytes) as found in the file and after every rename, naming the input:
+// kFormatError for a tensor without a name, kUnsupported for a name tfjs
+// cannot hold; kInvalidArgument for a bad spec or when no tensor is left.
+Result<std::vector<PackEntry>> PlanPackEntries(std::span<const SourceTensor> sources, const PackNaming& naming);
 
 class Model;
 

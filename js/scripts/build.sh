@@ -6,8 +6,8 @@
 # fetch a file: Node without a path, bundlers without a wasm plugin) and
 # dist/tfjs_quant_cli.{cjs,wasm} (the CLI for npx), then dist/evaluator/
 # (auto's evaluator for the browser) and dist/web/ (the web page,
-# scripts/build_web.sh; it needs node_modules: npm ci). The configure step
-# downloads zlib's and brotli's sources (cmake/wasm_compressors.cmake).
+# scripts/build_web.sh; it needs node_modules: npm ci). zlib, brotli and RE2
+# are compiled from Debian's sources, fetched by scripts/debian-sources.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(cd .. && pwd)
@@ -15,6 +15,7 @@ command -v emcmake >/dev/null || { echo "build: emscripten is missing (apt-get i
 # Debian's emscripten runs its JS optimizer with the Node on PATH, which
 # must find Debian's acorn.
 export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
+"$root/scripts/debian-sources.sh"
 (cd "$root" && cmake --preset wasm >/dev/null && cmake --build build-wasm -j"$(nproc)" >/dev/null)
 mkdir -p dist
 cp "$root/build-wasm/tfjs_quant.wasm" dist/tfjs_quant.wasm

@@ -268,6 +268,27 @@ int OpenBeneath(int root_fd, const char* rel) {
 }
 }  // namespace
 
+namespace {
+// open(2) for reading, never waiting: O_NONBLOCK makes opening a FIFO
+// return at once (the caller's fstat then refuses it). Under Node (the npx
+// CLI) emscripten's file system drops O_NONBLOCK, so there what is not a
+// regular file is refused before it is opened (a FIFO swapped in between
+// would still block). Errors name `shown`.
+Result<int> OpenForReading(const fs::path& p, const std::string& shown, int extra_flags = 0) {
+#ifdef __EMSCRIPTEN__
+  struct stat before;
+  if (::stat(p.c_str(), &before) == 0 && !S_ISREG(before.st_mode)) {
+    return UnsafePath(shown + " is " + KindOf(before.st_mode) + ", not a regular file");
+  }
+#endif
+  const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | extra_flags);
+  if (fd >= 0) return fd;
+  const int e = errno;
+  if (e == ENOENT || e == ENOTDIR) return NotFound(shown + ": no such file");
+  return IOError(shown + ": " + std::strerror(e));
+}
+}  // namespace
+
 Result<std::unique_ptr<RandomAccessFile>> DiskSource::Open(std::string_view rel) {
   // Paths come checked from the manifest; check again: this is a public class.
   TFQ_ASSIGN_OR_RETURN(std::string checked, CheckRelativePath(rel));
@@ -297,17 +318,7 @@ Result<std::unique_ptr<RandomAccessFile>> DiskSource::Open(std::string_view rel)
     if (!IsWithin(real, real_root_)) {
       return UnsafePath(shown + " is a link to " + Shown(real) + ", outside the model's folder " + Shown(real_root_));
     }
-#ifdef __EMSCRIPTEN__
-    // Under Node (the npx CLI) emscripten's file system drops O_NONBLOCK: a
-    // FIFO would wait for a writer, so what is not a regular file is refused
-    // before it is opened (a FIFO swapped in between would still block).
-    struct stat before;
-    if (::stat(real.c_str(), &before) == 0 && !S_ISREG(before.st_mode)) {
-      return UnsafePath(shown + " is " + KindOf(before.st_mode) + ", not a regular file");
-    }
-#endif
-    fd = ::open(real.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW);
-    if (fd < 0) return IOError(Errno(p));
+    TFQ_ASSIGN_OR_RETURN(fd, OpenForReading(real, shown, O_NOFOLLOW));
   }
   struct stat st;
   if (::fstat(fd, &st) != 0) {
@@ -357,19 +368,14 @@ Result<ModelLocation> LocateModel(const fs::path& in) {
 }
 
 Result<std::string> ReadModelJson(const fs::path& file, uint64_t max_bytes, std::string_view limit_name) {
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0) {
-    const int e = errno;
-    if (e == ENOENT || e == ENOTDIR) return NotFound(Shown(file) + ": no such file");
-    return IOError(Errno(file, e));
-  }
+  TFQ_ASSIGN_OR_RETURN(const int fd, OpenForReading(file, Shown(file)));
   struct stat st;
   Status s;
   if (::fstat(fd, &st) != 0) s = IOError(Errno(file));
   else if (!S_ISREG(st.st_mode)) s = UnsafePath(Shown(file) + " is " + KindOf(st.st_mode) + ", not a regular file");
   else if (static_cast<uint64_t>(st.st_size) > max_bytes) {
     s = LimitExceeded(Shown(file) + ": " + Bytes(static_cast<uint64_t>(st.st_size)) + " exceed " +
-                      LimitText(limit_name, max_bytes));
+                      LimitText(limit_name, max_bytes), limit_name);
   }
   if (!s.ok()) {
     ::close(fd);

@@ -59,6 +59,15 @@ Result<std::string> CheckRelativePath(std::string_view path) {
   return out;
 }
 
+Status CheckOutputFileName(std::string_view name) {
+  auto checked = CheckRelativePath(name);
+  if (!checked.ok()) return InvalidArgument(checked.status().message());
+  if (*checked != name || name.find('/') != std::string_view::npos) {
+    return InvalidArgument(Quoted(name) + " is not a plain file name");
+  }
+  return Status::Ok();
+}
+
 Result<std::string> ChooseModelJson(std::span<const std::string> json_names, std::string_view folder) {
   for (const auto& j : json_names)
     if (j == "model.json") return j;

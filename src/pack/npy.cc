@@ -133,8 +133,9 @@ class DictParser {
       }
       if (Peek('L')) ++i_;  // Python 2's long literals, in files numpy wrote then
       if (shape->size() >= limits.rank) {
-        return LimitExceeded(what_ + ": the shape has more than " + std::to_string(limits.rank) + " dimensions; " +
-                             LimitText("rank", limits.rank), "rank");
+        return LimitExceeded(what_ + ": the shape has more than " + std::to_string(limits.rank) +
+                             " dimensions, more than " + LimitText("rank", limits.rank) + " allows",
+                             "rank");
       }
       shape->push_back(static_cast<int64_t>(d));
       SkipSpace();

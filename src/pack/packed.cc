@@ -75,7 +75,9 @@ DType PackedDType(SourceDType d) {
 }
 
 Status CheckTensorName(std::string_view name, std::string_view origin) {
-  if (name.empty()) return InvalidArgument(std::string(origin) + ": a tensor would get an empty name");
+  // A weight without a name cannot be addressed by tfjs, a pattern or a
+  // model JSON: refused rather than dropped.
+  if (name.empty()) return FormatError(std::string(origin) + ": a tensor has an empty name");
   if (name.size() > kMaxTensorName) {
     return Unsupported(std::string(origin) + ": a tensor name of " + Bytes(name.size()) + " (" + Quoted(name) +
                        "); pack takes names of at most " + Bytes(kMaxTensorName));
@@ -342,8 +344,9 @@ Result<std::unique_ptr<PackedFiles>> PackedFiles::Create(std::vector<SourceTenso
                                                          const Limits& limits) {
   if (entries.size() > limits.weights) {
     return LimitExceeded(std::to_string(entries.size()) + " tensors to pack: more than " +
-                         LimitText("weights", limits.weights) + " allows");
+                         LimitText("weights", limits.weights) + " allows", "weights");
   }
+  if (!options.model_json) TFQ_RETURN_IF_ERROR(CheckOutputFileName(options.json_name));
   auto layout = std::make_shared<Layout>();
   layout->items.reserve(entries.size());
   std::set<std::string_view> names;
@@ -352,7 +355,7 @@ Result<std::unique_ptr<PackedFiles>> PackedFiles::Create(std::vector<SourceTenso
     const SourceTensor& src = sources[e.source];
     if (!names.insert(e.name).second) {
       return InvalidArgument("two tensors would both be named " + Quoted(e.name) +
-                             " (check --rename and --prefix; the second is " + Quoted(src.name) + " from " +
+                             " (check the renames and the prefix; the second is " + Quoted(src.name) + " from " +
                              src.origin + ")");
     }
     TFQ_RETURN_IF_ERROR(CheckTensorName(e.name, src.origin));

@@ -3,6 +3,7 @@
 // ShardWriters, then writes the JSON with the new manifest spliced in.
 #include <algorithm>
 
+#include "tfjs_quant/manifest.h"
 #include "tfjs_quant/text.h"
 #include "tfjs_quant/writer.h"
 #include "write/parallel.h"
@@ -84,7 +85,7 @@ Status Writer::CheckShardCount() const {
   if (files > model_.limits().shards) {
     return LimitExceeded("the output would need " + std::to_string(files) + " shard files of at most " + Bytes(size) +
                          ", more than " + LimitText("shards", model_.limits().shards) +
-                         " allows; choose a larger shard size");
+                         " allows; choose a larger shard size", "shards");
   }
   return Status::Ok();
 }
@@ -164,6 +165,13 @@ Result<WriteReport> Writer::Run() {
                            std::to_string(tensors_.size()) + " tensors");
   }
   TFQ_RETURN_IF_ERROR(CheckShardCount());
+  if (!options_.shard_stem.empty()) {
+    // The longest name this stem makes; what the reader would refuse, the
+    // writer does not write.
+    Status s = CheckOutputFileName(options_.shard_stem + "-group" + std::to_string(model_.file().groups.size()) +
+                                   "-shard" + std::to_string(model_.limits().shards));
+    if (!s.ok()) return InvalidArgument("the shard name stem " + Quoted(options_.shard_stem) + ": " + s.message());
+  }
   const ModelFile& mf = model_.file();
   out_groups_.resize(mf.groups.size());
   // The last group holding any bytes owns the model's final shard. A tensor
