@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { pipeline } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 const USAGE = `Usage: tfjs-quant serve [DIR] [--port N] [--host H]
@@ -133,9 +134,11 @@ export function handler(root) {
     res.writeHead(200, { 'content-type': type, 'content-length': st.size, 'cache-control': 'no-cache',
                          'x-content-type-options': 'nosniff' });
     if (req.method === 'HEAD') return res.end();
-    const stream = fs.createReadStream(real);
-    stream.on('error', () => res.destroy());
-    stream.pipe(res);
+    // pipeline, not pipe: a client that goes away first must close the file
+    // too (pipe leaves it open, one descriptor per cancelled download, until
+    // the server can accept nothing). A read error ends the response short,
+    // which the client sees from content-length; neither is worth a message.
+    pipeline(fs.createReadStream(real), res, () => {});
   };
 }
 

@@ -10,7 +10,9 @@ import { Evaluator } from '../dist/evaluator/evaluator.mjs';
 import { modelArtifacts } from '../dist/evaluator/artifacts.mjs';
 import { samplesFromImages } from '../dist/evaluator/inputs.mjs';
 import { TfjsQuantError, openSession } from './module.js';
-import { describe, invalid, request, shown, toFiles } from './options.js';
+import {
+  OPTIONS_TEXT, OPTION_DEPTH, checkJson, checkKeys, checkOption, checkOptions, describe, invalid, request, shown, toFiles,
+} from './options.js';
 
 const decoder = new TextDecoder();
 
@@ -32,7 +34,9 @@ function normalize(path) {
 // The model JSON among the files: options.json, else the only .json at the top.
 function modelJsonName(files, json) {
   if (json !== undefined) {
-    if (typeof json !== 'string' || !files.has(json)) throw invalid(`json: ${shown(json)} is not among the files given`);
+    if (typeof json !== 'string' || !files.has(json)) {
+      throw invalid(`options.json: ${shown(json)} is not among the files given`);
+    }
     return json;
   }
   const top = [...files.keys()].filter((n) => !n.includes('/') && n.endsWith('.json'));
@@ -68,6 +72,17 @@ function checkTf(tf) {
   }
 }
 
+const SEARCH_OPTIONS = ['budget', 'numInputs', 'outputs', 'screenInputs', 'json', 'limits'];
+
+// A measurement goes to the core as JSON.stringify writes it (NaN as null,
+// as from the evaluator's process), bounded as an option value is.
+function checkMeasurement(measurement) {
+  checkJson(measurement, 'measurement', {
+    depth: OPTION_DEPTH, limit: `the limit for a measurement (${OPTION_DEPTH} levels)`,
+    length: OPTIONS_TEXT, lengthLimit: `the limit for a measurement (${OPTIONS_TEXT} characters of JSON)`,
+  });
+}
+
 /**
  * The search alone, driven by the caller's own measurements: `files` hold
  * the model; `options`: budget, numInputs and outputs (what the evaluator
@@ -77,25 +92,30 @@ function checkTf(tf) {
  * check(measurement) -> {metrics, holds}; close(). `measurement` is the
  * evaluator's eval reply (evaluator/README.md), null for the first call.
  */
-export async function search(files, options) {
-  const { budget, numInputs, outputs, screenInputs, json, limits } = options ?? {};
+export async function search(files, options = {}) {
+  checkOptions(options);
+  checkKeys(options, SEARCH_OPTIONS, 'search');
+  const req = request('searchOpen', options);
   const map = toFiles(files);
-  const req = request('searchOpen', { json: modelJsonName(map, json), budget, numInputs, outputs, screenInputs, limits });
+  req.json = modelJsonName(map, options.json);
   const session = await openSession(req, map);
   let step = null;  // the step the next measurement answers
   return {
     tensors: session.opened.tensors,
     async next(measurement = null) {
+      checkMeasurement(measurement);
       const { report, files: out } = await session.call({ command: 'searchNext', measurement, step });
       if (report.done) return report;
       step = report.step;
       return { step, request: { ...report.request, weights: out.get('weights.bin') }, progress: report.progress };
     },
     async write(shardSizeBytes) {
-      return session.call(shardSizeBytes === undefined ? { command: 'searchWrite' }
-                                                       : { command: 'searchWrite', shardSizeBytes });
+      if (shardSizeBytes === undefined) return session.call({ command: 'searchWrite' });
+      checkJson(shardSizeBytes, 'shardSizeBytes', { strict: true });
+      return session.call({ command: 'searchWrite', shardSizeBytes });
     },
     async check(measurement) {
+      checkMeasurement(measurement);
       return (await session.call({ command: 'searchCheck', measurement })).report;
     },
     close: () => session.close(),
@@ -105,6 +125,12 @@ export async function search(files, options) {
 function elapsed(t0) {
   return Math.round(globalThis.performance.now() - t0);
 }
+
+const AUTO_OPTIONS = ['tf', 'budget', 'count', 'seed', 'dims', 'outputs', 'images', 'screenInputs', 'shardSizeBytes',
+                      'json', 'signal', 'onProgress'];
+// Those that are JSON: the evaluator reads some (and shows them in its
+// messages with JSON.stringify), the core the others.
+const AUTO_JSON_OPTIONS = ['count', 'seed', 'dims', 'outputs', 'screenInputs', 'shardSizeBytes', 'json'];
 
 /**
  * `tfjs-quant auto` in JavaScript: the smallest per-tensor mix of uint8,
@@ -123,12 +149,22 @@ function elapsed(t0) {
  * 'BUDGET_UNREACHABLE' (the result is the error's `result`).
  */
 export async function auto(files, options = {}) {
-  if (options === null || typeof options !== 'object') throw invalid(`options: expected an object, found ${describe(options)}`);
+  checkOptions(options);
+  checkKeys(options, AUTO_OPTIONS, 'auto');
   const { tf, budget, count, seed, dims, outputs, images, screenInputs, shardSizeBytes, json, signal, onProgress } = options;
   checkTf(tf);
   if (typeof budget !== 'string') throw invalid(`options.budget: expected a budget such as "sqnr>=30", found ${describe(budget)}`);
   if (budget.length > 1000) throw invalid(`options.budget: ${budget.length} characters; a budget is a few conditions`);
+  for (const key of AUTO_JSON_OPTIONS) {
+    if (options[key] !== undefined) checkOption(key, options[key]);
+  }
   if (images !== undefined && !Array.isArray(images)) throw invalid(`options.images: expected an array, found ${describe(images)}`);
+  if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof signal.aborted !== 'boolean')) {
+    throw invalid(`options.signal: expected an AbortSignal, found ${describe(signal)}`);
+  }
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw invalid(`options.onProgress: expected a function, found ${describe(onProgress)}`);
+  }
   const t0 = globalThis.performance.now();
   const map = toFiles(files);
   const jsonName = modelJsonName(map, json);

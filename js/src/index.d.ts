@@ -43,7 +43,11 @@ export interface IOHandler {
 /** Which weights to quantize: every float32 weight no pattern took (true), or patterns. */
 export type DTypeRule = boolean | string | string[];
 
-/** The CLI's quantize options (tfjs-quant quantize --help). */
+/**
+ * The CLI's quantize options (tfjs-quant quantize --help). Options are a
+ * plain object; a Map, an array, a class instance or a key the call does
+ * not take (an own "__proto__" included) is an INVALID_ARGUMENT.
+ */
 export interface QuantizeOptions {
   /** --quantize_uint8: true, or Python fnmatch patterns ('conv*,dense/*' or an array). */
   uint8?: DTypeRule;
@@ -59,12 +63,19 @@ export interface QuantizeOptions {
   arithmetic?: 'float64' | 'float32';
   /** --limit NAME=N: the safety limits of docs/safety.md, e.g. {json_depth: 5000}. */
   limits?: { [name: string]: number };
-  /** Which file of the map is the model JSON, a plain name (default: as the CLI picks in a folder). */
+  /**
+   * Which file of the map is the model JSON, a plain name (default: as the CLI picks in a folder).
+   * Files only: with ModelArtifacts (or named tensors) it is an INVALID_ARGUMENT.
+   */
   json?: string;
 }
 
 /** dequantize takes only these; any other option is an INVALID_ARGUMENT. */
 export type DequantizeOptions = Pick<QuantizeOptions, 'shardSizeBytes' | 'limits' | 'json'>;
+
+/** The options for ModelArtifacts and named tensors: no `json` (there is no file to name). */
+export type ArtifactsQuantizeOptions = Omit<QuantizeOptions, 'json'>;
+export type ArtifactsDequantizeOptions = Omit<DequantizeOptions, 'json'>;
 
 /** Files of a model folder: name -> bytes (or text, for a JSON file). */
 export type ModelFiles = Map<string, Uint8Array | ArrayBuffer | string> | {
@@ -133,17 +144,18 @@ export class TfjsQuantError extends Error {
 export function ready(): Promise<unknown>;
 
 /** ModelArtifacts in: a copy of them with the new weightSpecs and weightData out. */
-export function quantize<A extends ModelArtifacts>(input: A, options?: QuantizeOptions): Promise<A>;
+export function quantize<A extends ModelArtifacts>(input: A, options?: ArtifactsQuantizeOptions): Promise<A>;
 export function quantize(input: ModelFiles, options?: QuantizeOptions): Promise<WrittenFiles>;
 
-export function dequantize<A extends ModelArtifacts>(input: A, options?: DequantizeOptions): Promise<A>;
+export function dequantize<A extends ModelArtifacts>(input: A, options?: ArtifactsDequantizeOptions): Promise<A>;
 export function dequantize(input: ModelFiles, options?: DequantizeOptions): Promise<WrittenFiles>;
 
-export function quantizeTensors(tensors: NamedTensors, options?: QuantizeOptions): Promise<QuantizedTensors>;
+export function quantizeTensors(tensors: NamedTensors, options?: ArtifactsQuantizeOptions): Promise<QuantizedTensors>;
 
 export interface InspectOptions {
   /** The gzip and brotli sizes (default true; the slowest part on large models). */
   wire?: boolean;
+  /** Files only, as QuantizeOptions.json. */
   json?: string;
   limits?: Record<string, number>;
 }
@@ -197,8 +209,11 @@ export interface DiffReport {
 export function diff(a: ModelArtifacts | ModelFiles, b: ModelArtifacts | ModelFiles,
                      options?: { limits?: Record<string, number> }): Promise<DiffReport>;
 
-/** An IOHandler that quantizes what it saves, then hands it to `handler` (whose load it keeps). */
-export function withQuantization<H extends IOHandler>(handler: H, options?: QuantizeOptions): H;
+/**
+ * An IOHandler that quantizes what it saves, then hands it to `handler` (whose load it keeps).
+ * Options that are not a plain object, or hold what JSON cannot, throw here; an unknown key at save.
+ */
+export function withQuantization<H extends IOHandler>(handler: H, options?: ArtifactsQuantizeOptions): H;
 
 /** What auto measures with: tfjs-core's namespace plus the two loaders (a page's global `tf`). */
 export interface Tfjs {
@@ -225,6 +240,7 @@ export interface AutoProgress {
   elapsedMs: number;
 }
 
+/** Any other key (or options that are not a plain object) is an INVALID_ARGUMENT. */
 export interface AutoOptions {
   tf: Tfjs;
   /** 'sqnr>=30', 'cosine>=0.999', 'maxabs<=0.01', 'top1>=0.99', joined by ','. */

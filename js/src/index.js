@@ -4,7 +4,9 @@
 // manifest or shard is written by the core (src/wasm/api.cc), as the CLI
 // writes it.
 import { TfjsQuantError, ready, run } from './module.js';
-import { concat, describe, invalid, isBytes, request, toBytes, toFiles } from './options.js';
+import {
+  MAX_TEXT, checkJson, concat, describe, invalid, isBytes, jsonText, request, shown, toBytes, toFiles,
+} from './options.js';
 
 export { TfjsQuantError, ready };
 export { auto, search } from './auto.js';
@@ -20,10 +22,52 @@ function isArtifacts(input) {
          (Object.hasOwn(input, 'modelTopology') && !isBytes(input.modelTopology));
 }
 
+// The core's limit `name` as the request sets it (options.limits), else its
+// default (include/tfjs_quant/limits.h); a value the core will refuse counts
+// as the largest it allows (src/limits.cc), so that the core says why.
+function limitOf(req, name, fallback, max) {
+  const limits = req.limits;
+  if (limits === null || typeof limits !== 'object' || !Object.hasOwn(limits, name)) return fallback;
+  const v = limits[name];
+  return Number.isSafeInteger(v) && v >= 1 && v <= max ? v : max;
+}
+
+// The model JSON the core reads for artifacts: their weightSpecs as the
+// weights of its one group, written here without recursion (JSON.stringify
+// overflows the stack a few thousand levels down) and held to the limits
+// the core applies to it, so that an entry too deep is named, not found at
+// a line and column of a JSON the caller never saw. An entry sits 4 levels
+// down: the JSON's object, weightsManifest, the group, its weights.
+function manifestText(specs, req) {
+  const jsonDepth = limitOf(req, 'json_depth', 1000, 2 ** 20);
+  const jsonBytes = limitOf(req, 'json_bytes', 64 << 20, 2 ** 34);
+  const head = '{"weightsManifest":[{"paths":["weights.bin"],"weights":';
+  const tail = '}]}';
+  const bounds = (levels) => ({
+    depth: jsonDepth - levels,
+    limit: `the limit json_depth (${jsonDepth}) of the model JSON, where it sits ${levels} levels down ` +
+           '(options.limits raises it)',
+    length: Math.min(jsonBytes, MAX_TEXT) - head.length - tail.length,
+    lengthLimit: jsonBytes <= MAX_TEXT ? `the limit json_bytes (${jsonBytes}) of the model JSON (options.limits raises it)`
+                                       : 'what a JavaScript string holds',
+  });
+  if (!Array.isArray(specs)) return head + (jsonText(specs, 'weightSpecs', bounds(3)) ?? 'null') + tail;
+  const parts = [];
+  let used = 0;
+  for (let i = 0; i < specs.length; ++i) {
+    const b = bounds(4);
+    b.length -= used + i + 2;  // the entries so far, their commas, the brackets
+    const text = jsonText(specs[i], `weightSpecs[${i}]`, b) ?? 'null';
+    used += text.length;
+    parts.push(text);
+  }
+  return `${head}[${parts.join(',')}]${tail}`;
+}
+
 // Only the weights go to the core, as a model JSON holding nothing but the
 // manifest: the topology and the rest stay as they are (an ArrayBuffer
 // topology, NaN in metadata and convertedBy: null included).
-function artifactsToFiles(a) {
+function artifactsToFiles(a, req) {
   if (a.weightData === undefined && typeof a.getWeightStream === 'function') {
     throw new TfjsQuantError('ModelArtifacts with getWeightStream (streamed weights) are not supported: load ' +
                              'the model without streamWeights', 'UNSUPPORTED');
@@ -31,8 +75,8 @@ function artifactsToFiles(a) {
   const data = Array.isArray(a.weightData)
     ? concat(a.weightData.map((b, i) => toBytes(b, `weightData[${i}]`)))
     : toBytes(a.weightData ?? new Uint8Array(0), 'weightData');
-  const json = { weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs ?? [] }] };
-  return new Map([['model.json', encoder.encode(JSON.stringify(json))], ['weights.bin', data]]);
+  const json = manifestText(a.weightSpecs ?? [], req);
+  return new Map([['model.json', encoder.encode(json)], ['weights.bin', data]]);
 }
 
 // The written weights back into a copy of the artifacts: every group's
@@ -56,8 +100,13 @@ function inputFiles(input, req, jsonMember) {
     throw invalid(`expected ModelArtifacts or a Map of file name -> bytes, found ${describe(input)}`);
   }
   if (!(input instanceof Map) && isArtifacts(input)) {
+    // The model JSON is the one written for them: a name given would be
+    // replaced without a word.
+    if (Object.hasOwn(req, jsonMember)) {
+      throw invalid(`options.${jsonMember}: names the model JSON among files; ModelArtifacts have none (leave it out)`);
+    }
     req[jsonMember] = 'model.json';
-    return { files: artifactsToFiles(input), artifacts: true };
+    return { files: artifactsToFiles(input, req), artifacts: true };
   }
   return { files: toFiles(input), artifacts: false };
 }
@@ -118,6 +167,9 @@ export async function diff(a, b, options = {}) {
  */
 export async function matchNames(names, patterns) {
   if (!Array.isArray(names)) throw invalid(`names: expected an array of strings, found ${describe(names)}`);
+  // Arguments, not options: named as such.
+  checkJson(names, 'names', { strict: true });
+  if (patterns !== undefined) checkJson(patterns, 'patterns', { strict: true });
   const { report } = await run(request('match', { patterns, names }), new Map());
   return report.matches.map((i) => names[i]);
 }
@@ -127,11 +179,11 @@ const DTYPES = { float32: Float32Array, int32: Int32Array, bool: Uint8Array };
 // One tensor's manifest entry and stored bytes, as tf.io.encodeWeights
 // lays them out.
 async function encodeTensor(name, tensor) {
-  const where = `tensor ${JSON.stringify(name)}`;
+  const where = `tensor ${shown(name)}`;
   const { shape, dtype } = tensor;
-  if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-    throw invalid(`${where}: shape must be an array of whole numbers, found ${JSON.stringify(shape)}`);
-  }
+  if (!Array.isArray(shape)) throw invalid(`${where}: shape must be an array of whole numbers, found ${describe(shape)}`);
+  const bad = shape.findIndex((d) => !Number.isSafeInteger(d) || d < 0);
+  if (bad >= 0) throw invalid(`${where}: shape[${bad}] must be a whole number from 0, found ${shown(shape[bad])}`);
   const size = shape.reduce((a, b) => a * b, 1);
   if (dtype === 'string') {
     // bytes(), as encodeWeights: strings that are not UTF-8 stay as they are.
@@ -150,7 +202,7 @@ async function encodeTensor(name, tensor) {
     return { spec: { name, shape, dtype }, bytes: concat(parts) };
   }
   const Type = DTYPES[dtype];
-  if (!Type) throw invalid(`${where}: dtype ${JSON.stringify(dtype)} is not one of float32, int32, bool, string`);
+  if (!Type) throw invalid(`${where}: dtype ${shown(dtype)} is not one of float32, int32, bool, string`);
   const data = typeof tensor.data === 'function' ? await tensor.data() : tensor.data;
   if (!ArrayBuffer.isView(data) && !Array.isArray(data)) {
     throw invalid(`${where}: data must be a typed array or an array, found ${describe(data)}`);
@@ -184,6 +236,11 @@ export async function quantizeTensors(tensors, options = {}) {
   const list = tensorList(tensors);
   if (list.length === 0) throw invalid('tensors: there are none');
   const req = request('quantize', options);
+  // Set below from the tensors: a value given would be replaced without a word.
+  if (Object.hasOwn(req, 'json')) throw invalid('options.json: quantizeTensors writes weights_manifest.json (leave it out)');
+  if (Object.hasOwn(req, 'skipNames')) {
+    throw invalid('options.skipNames: not an option of quantizeTensors (give the tensors isSkipQuantization: true)');
+  }
   const specs = [];
   const parts = [];
   const skipNames = [];
@@ -213,6 +270,11 @@ export async function quantizeTensors(tensors, options = {}) {
 export function withQuantization(handler, options = {}) {
   if (!handler || typeof handler.save !== 'function') {
     throw invalid('withQuantization: expected an IOHandler with a save method');
+  }
+  // Checked now, not at the first save: a Map or a value JSON cannot hold
+  // is the caller's error whatever is saved. (Keys are the core's to check.)
+  if (Object.hasOwn(request('quantize', options), 'json')) {
+    throw invalid('options.json: names the model JSON among files; what is saved is ModelArtifacts (leave it out)');
   }
   const wrapped = {
     async save(artifacts) {

@@ -130,6 +130,8 @@ function cString(mem, ptr) {
  * rejects with a TfjsQuantError.
  */
 export async function run(request, files) {
+  // JSON.stringify recurses, but what the caller gave in a request was
+  // walked by options.js first: no cycle, at most 63 levels.
   const req = encoder.encode(JSON.stringify(request));  // before anything is copied in
   return call(await live(), request, req, files);
 }
