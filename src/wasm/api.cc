@@ -379,6 +379,8 @@ Output* tfq_run(const char* request, size_t request_size, Files* in) {
   if (!s.ok()) {
     out->code = static_cast<int>(s.code());
     out->text = s.message();
+    // The library names the limit; the option that raises it is this edge's.
+    if (!s.limit().empty()) out->text += "; to allow it, pass the option limits: {" + std::string(s.limit()) + ": N}";
     out->files.files.clear();
     out->order.clear();
   }

@@ -194,6 +194,16 @@ describe('deep values', () => {
   });
 });
 
+test('a limit the core applies names the option that raises it, and that option raises it', async () => {
+  const rank40 = [{ name: 'w', shape: [...new Array(39).fill(1), 8], dtype: 'float32' }];
+  const data = new Float32Array(8).buffer;
+  const a = { modelTopology: { node: [] }, format: 'graph-model', weightSpecs: rank40, weightData: data };
+  await rejectsWith(() => tq.quantize(a, { uint8: true }), 'LIMIT_EXCEEDED',
+                    [/more than the limit rank \(32\) allows; to allow it, pass the option limits: \{rank: N\}$/], 'rank 40');
+  const out = await tq.quantize({ ...a, weightData: data.slice(0) }, { uint8: true, limits: { rank: 40 } });
+  assert.equal(out.weightSpecs[0].shape.length, 40);
+});
+
 describe('auto and search', () => {
   let dir;
   let model;
