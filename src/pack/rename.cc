@@ -4,6 +4,7 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <new>
 
 #include "tfjs_quant/text.h"
@@ -81,6 +82,10 @@ struct Rename::Engine {
   explicit Engine(std::string_view pattern, const RE2::Options& o) : re(re2::StringPiece(pattern.data(), pattern.size()), o) {}
   RE2 re;
   std::vector<Piece> pieces;
+  // Groups asked for: only those the replacement uses. The match's bounds
+  // alone take RE2's DFA; each group more takes a slower (still linear)
+  // engine over the match.
+  int groups = 1;
 };
 
 Rename::Rename(Rename&&) noexcept = default;
@@ -110,13 +115,15 @@ Result<Rename> Rename::Compile(std::string_view spec) {
                            Printable(re.error(), 200) + "; syntax: docs/pack.md)");
   }
   r.engine_->pieces = ParseReplacement(r.replacement_, re.NumberOfCapturingGroups());
+  for (const Piece& p : r.engine_->pieces)
+    if (p.kind == Piece::kGroup) r.engine_->groups = std::max(r.engine_->groups, p.group + 1);
   return r;
 }
 
 Result<std::string> Rename::Apply(std::string_view name, size_t max_bytes) const {
   const RE2& re = engine_->re;
   const re2::StringPiece text(name.data(), name.size());
-  std::vector<re2::StringPiece> match(static_cast<size_t>(re.NumberOfCapturingGroups()) + 1);
+  std::vector<re2::StringPiece> match(static_cast<size_t>(engine_->groups));
   std::string out;
   size_t pos = 0;  // where the next search starts; text before it is in `out`
   auto too_long = [&] {
