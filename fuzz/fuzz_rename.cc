@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // pack's naming on any renames and names: the input is NUL-separated
 // fields, the first one or two "REGEX=>REPLACEMENT" renames (a field
-// without "=>" ends them), the rest tensor names. Oracles: a pattern either
+// without "=>" ends them), then a prefix if the next field starts with
+// '+', the rest tensor names. Oracles: a pattern either
 // compiles or is refused as an invalid argument; replacing every match by
 // itself ("$&") gives every name back unchanged; a rename's result is never
 // longer than the bound it was given; every name PlanPackEntries hands out
@@ -30,6 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (; i < fields.size() && i < 2 && fields[i].find("=>") != std::string::npos; ++i) {
     naming.renames.push_back(fields[i]);
   }
+  if (i < fields.size() && !fields[i].empty() && fields[i][0] == '+') naming.prefix = fields[i++].substr(1);
   std::vector<SourceTensor> sources;
   for (; i < fields.size(); ++i) {
     SourceTensor t;
@@ -52,6 +54,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!out.ok() && out.status().code() != StatusCode::kInvalidArgument) fuzz::Broken("a rename failed oddly", out.status());
       if (t.name.size() > kBound) continue;
       auto kept = same->Apply(t.name, kBound);
+      // Over kMaxMatches matches is refused by both alike.
+      if (!kept.ok() && kept.status().message().find("times; anchor it") != std::string::npos) continue;
       if (!kept.ok() || *kept != t.name) fuzz::Broken("replacing every match by itself changed a name", kept.status());
     }
   }

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "tfjs_quant/limits.h"
 #include "tfjs_quant/text.h"
 
 namespace tfq {
@@ -37,6 +38,12 @@ CodeNames Names(StatusCode code) {
   return {"unknown", "INTERNAL"};
 }
 }  // namespace
+
+Status::Status(StatusCode code, std::string message, std::string_view limit)
+    : code_(code), message_(std::move(message)) {
+  for (const LimitInfo& l : LimitTable())
+    if (limit == l.name) limit_ = l.name;
+}
 
 const char* StatusCodeName(StatusCode code) { return Names(code).name; }
 const char* StatusCodeId(StatusCode code) { return Names(code).id; }

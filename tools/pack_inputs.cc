@@ -31,22 +31,6 @@ class RecordingSource : public FileSource {
 
 }  // namespace
 
-namespace {
-
-// What a path that is not a regular file is, for the message.
-const char* KindOf(fs::file_type t) {
-  switch (t) {
-    case fs::file_type::directory: return "a folder";
-    case fs::file_type::fifo: return "a FIFO";
-    case fs::file_type::character: return "a character device";
-    case fs::file_type::block: return "a block device";
-    case fs::file_type::socket: return "a socket";
-    default: return "not a regular file";
-  }
-}
-
-}  // namespace
-
 Result<PackInputs> ReadPackInputs(const std::vector<std::string>& paths, const Limits& limits) {
   PackInputs in;
   // One source per folder: inputs that share a folder share its descriptor.
@@ -60,13 +44,8 @@ Result<PackInputs> ReadPackInputs(const std::vector<std::string>& paths, const L
                              ".npz, .h5 .hdf5 .keras (Keras) and .onnx");
     }
     // Followed through links: a link to a FIFO or /dev/zero is refused as
-    // what it points at (the reader's open would also refuse it).
-    std::error_code ec;
-    const fs::file_status st = fs::status(path, ec);
-    if (!fs::exists(st)) return NotFound(Quoted(p, 300) + ": no such file");
-    if (!fs::is_regular_file(st)) {
-      return UnsafePath(Quoted(p, 300) + " is " + KindOf(st.type()) + ", not a regular file");
-    }
+    // what it points at, before anything opens it.
+    TFQ_RETURN_IF_ERROR(CheckRegularFile(path));
     fs::path folder = path.parent_path().empty() ? fs::path(".") : path.parent_path();
     const std::string name = path.filename().string();
     Status s;

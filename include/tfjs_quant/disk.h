@@ -46,6 +46,11 @@ struct ModelLocation {
 // manifest), a model JSON of any name, or a standalone manifest.
 Result<ModelLocation> LocateModel(const std::filesystem::path& in);
 
+// Checks that `file` (a path the user named; links followed) is a regular
+// file: kNotFound if there is nothing, kUnsafePath saying what it is (a
+// FIFO, a character device, a folder...) otherwise. Nothing is opened.
+Status CheckRegularFile(const std::filesystem::path& file);
+
 // Reads the model JSON the user named (through a link too: it is the user's
 // choice, not the manifest's), refusing what is not a regular file and
 // anything over `max_bytes` (kLimitExceeded naming `limit_name`) before

@@ -98,10 +98,15 @@ std::string ManifestToJson(const std::vector<WeightGroup>& groups);
 // -> "a/b").
 Result<std::string> CheckRelativePath(std::string_view path);
 
+// Checks that `name` is one plain file name: not empty, no '/' or NUL, not
+// "." or "..", at most 255 bytes (what file systems take for one name;
+// longer, some writers cut it without a word). kInvalidArgument.
+Status CheckPlainFileName(std::string_view name);
+
 // Checks a name the writer gives a file of its own (a shard, a standalone
-// manifest) by the rule above, and that it is one plain file name (no '/',
-// not "." or ".."): what is written is what every reader takes back.
-// kInvalidArgument: the name comes from the caller's options.
+// manifest) by the rule above and by CheckRelativePath: what is written is
+// what every reader takes back. kInvalidArgument: the name comes from the
+// caller's options.
 Status CheckOutputFileName(std::string_view name);
 
 // Which of a folder's .json files (`json_names`, sorted) is the model:

@@ -47,10 +47,10 @@ class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
-  // A kLimitExceeded status naming the Limits field that was exceeded.
-  // `limit` must outlive the status: a string literal, or a LimitTable name.
-  Status(StatusCode code, std::string message, std::string_view limit)
-      : code_(code), message_(std::move(message)), limit_(limit) {}
+  // A status naming the Limits field that was exceeded (kLimitExceeded):
+  // `limit` is one of LimitTable()'s names; any other is dropped. The
+  // status keeps the table's own copy, so `limit` need not outlive it.
+  Status(StatusCode code, std::string message, std::string_view limit);
 
   static Status Ok() { return Status(); }
   bool ok() const { return code_ == StatusCode::kOk; }
@@ -60,17 +60,19 @@ class [[nodiscard]] Status {
   // ("rank", "json_depth": tfjs_quant/limits.h); empty where the bound is
   // fixed. The message says what was found against it; how to raise it is
   // the edge's to say (the CLI's --limit, the JavaScript `limits` option).
-  std::string_view limit() const { return limit_; }
+  std::string_view limit() const { return limit_ ? std::string_view(limit_) : std::string_view(); }
   // Adds context in front of the message ("reading model.json: ...").
   Status Prefixed(const std::string& context) const {
     if (ok()) return *this;
-    return Status(code_, context + ": " + message_, limit_);
+    Status s(code_, context + ": " + message_);
+    s.limit_ = limit_;
+    return s;
   }
 
  private:
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
-  std::string_view limit_;
+  const char* limit_ = nullptr;  // a LimitTable() name: static
 };
 
 inline Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
@@ -81,7 +83,7 @@ inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move
 inline Status UnsafePath(std::string m) { return {StatusCode::kUnsafePath, std::move(m)}; }
 inline Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
 inline Status IOError(std::string m) { return {StatusCode::kIOError, std::move(m)}; }
-// `limit`: the Limits field exceeded (a string literal), empty for a fixed bound.
+// `limit`: the Limits field exceeded ("rank"), empty for a fixed bound.
 inline Status LimitExceeded(std::string m, std::string_view limit = {}) {
   return {StatusCode::kLimitExceeded, std::move(m), limit};
 }

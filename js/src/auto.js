@@ -127,10 +127,10 @@ function elapsed(t0) {
 }
 
 const AUTO_OPTIONS = ['tf', 'budget', 'count', 'seed', 'dims', 'outputs', 'images', 'screenInputs', 'shardSizeBytes',
-                      'json', 'signal', 'onProgress'];
+                      'json', 'limits', 'signal', 'onProgress'];
 // Those that are JSON: the evaluator reads some (and shows them in its
 // messages with JSON.stringify), the core the others.
-const AUTO_JSON_OPTIONS = ['count', 'seed', 'dims', 'outputs', 'screenInputs', 'shardSizeBytes', 'json'];
+const AUTO_JSON_OPTIONS = ['count', 'seed', 'dims', 'outputs', 'screenInputs', 'shardSizeBytes', 'json', 'limits'];
 
 /**
  * `tfjs-quant auto` in JavaScript: the smallest per-tensor mix of uint8,
@@ -151,7 +151,8 @@ const AUTO_JSON_OPTIONS = ['count', 'seed', 'dims', 'outputs', 'screenInputs', '
 export async function auto(files, options = {}) {
   checkOptions(options);
   checkKeys(options, AUTO_OPTIONS, 'auto');
-  const { tf, budget, count, seed, dims, outputs, images, screenInputs, shardSizeBytes, json, signal, onProgress } = options;
+  const { tf, budget, count, seed, dims, outputs, images, screenInputs, shardSizeBytes, json, limits, signal, onProgress } =
+    options;
   checkTf(tf);
   if (typeof budget !== 'string') throw invalid(`options.budget: expected a budget such as "sqnr>=30", found ${describe(budget)}`);
   if (budget.length > 1000) throw invalid(`options.budget: ${budget.length} characters; a budget is a few conditions`);
@@ -181,7 +182,8 @@ export async function auto(files, options = {}) {
       throw e instanceof TfjsQuantError ? e : new TfjsQuantError(e.message, e.usage ? 'INVALID_ARGUMENT' : 'EVALUATOR_FAILED');
     });
     cancelled();
-    s = await search(map, { budget, numInputs: loaded.count, outputs: loaded.outputs.map((o) => o.name), screenInputs, json: jsonName });
+    s = await search(map, { budget, numInputs: loaded.count, outputs: loaded.outputs.map((o) => o.name), screenInputs,
+                            json: jsonName, limits });
     let measurement = null;
     let step;
     for (;;) {

@@ -253,6 +253,8 @@ export interface AutoOptions {
   screenInputs?: number;
   shardSizeBytes?: number;
   json?: string;
+  /** The safety limits the core reads the model with (docs/safety.md), e.g. {json_depth: 5000}. */
+  limits?: { [name: string]: number };
   signal?: AbortSignal;
   onProgress?: (p: AutoProgress) => void;
 }

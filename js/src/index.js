@@ -36,32 +36,28 @@ function limitOf(req, name, fallback, max) {
 // weights of its one group, written here without recursion (JSON.stringify
 // overflows the stack a few thousand levels down) and held to the limits
 // the core applies to it, so that an entry too deep is named, not found at
-// a line and column of a JSON the caller never saw. An entry sits 4 levels
-// down: the JSON's object, weightsManifest, the group, its weights.
+// a line and column of a JSON the caller never saw. The weights array sits
+// 4 levels down: the JSON's object, weightsManifest, the group, its weights.
 function manifestText(specs, req) {
   const jsonDepth = limitOf(req, 'json_depth', 1000, 2 ** 20);
   const jsonBytes = limitOf(req, 'json_bytes', 64 << 20, 2 ** 34);
+  const weights = limitOf(req, 'weights', 65536, 2 ** 32);
+  // Counted first: a sparse array of 2^32 - 1 holes is one line to make.
+  if (Array.isArray(specs) && specs.length > weights) {
+    throw new TfjsQuantError(`weightSpecs: ${specs.length} entries exceed the limit weights (${weights}); to allow ` +
+                             `it, pass the option limits: {weights: N}`, 'LIMIT_EXCEEDED');
+  }
   const head = '{"weightsManifest":[{"paths":["weights.bin"],"weights":';
   const tail = '}]}';
-  const bounds = (levels) => ({
-    depth: jsonDepth - levels,
-    limit: `the limit json_depth (${jsonDepth}) of the model JSON, where it sits ${levels} levels down ` +
+  const text = jsonText(specs, 'weightSpecs', {
+    depth: jsonDepth - 3,
+    limit: `the limit json_depth (${jsonDepth}) of the model JSON, where the entries sit 4 levels down ` +
            '(options.limits raises it)',
     length: Math.min(jsonBytes, MAX_TEXT) - head.length - tail.length,
     lengthLimit: jsonBytes <= MAX_TEXT ? `the limit json_bytes (${jsonBytes}) of the model JSON (options.limits raises it)`
                                        : 'what a JavaScript string holds',
   });
-  if (!Array.isArray(specs)) return head + (jsonText(specs, 'weightSpecs', bounds(3)) ?? 'null') + tail;
-  const parts = [];
-  let used = 0;
-  for (let i = 0; i < specs.length; ++i) {
-    const b = bounds(4);
-    b.length -= used + i + 2;  // the entries so far, their commas, the brackets
-    const text = jsonText(specs[i], `weightSpecs[${i}]`, b) ?? 'null';
-    used += text.length;
-    parts.push(text);
-  }
-  return `${head}[${parts.join(',')}]${tail}`;
+  return head + (text ?? 'null') + tail;
 }
 
 // Only the weights go to the core, as a model JSON holding nothing but the

@@ -67,10 +67,25 @@ function toJsonValue(v, key) {
   if (v !== null && (typeof v === 'object' || typeof v === 'bigint') && typeof v.toJSON === 'function') {
     v = v.toJSON(key);
   }
-  if (v instanceof Number) return Number(v);
-  if (v instanceof String) return String(v);
-  if (v instanceof Boolean) return v.valueOf();
+  // A boxed primitive is known by its internal slot, as JSON.stringify
+  // knows it (instanceof would miss one made in another realm).
+  if (v !== null && typeof v === 'object') {
+    if (hasSlot(Number.prototype.valueOf, v)) return Number(v);
+    if (hasSlot(String.prototype.valueOf, v)) return String(v);
+    if (hasSlot(Boolean.prototype.valueOf, v)) return Boolean.prototype.valueOf.call(v);
+    if (hasSlot(BigInt.prototype.valueOf, v)) return BigInt.prototype.valueOf.call(v);  // refused as a BigInt
+  }
   return v;
+}
+
+// Whether `v` carries the internal slot that `valueOf` reads.
+function hasSlot(valueOf, v) {
+  try {
+    valueOf.call(v);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 // Left out of an object, null in an array, by JSON.stringify.
@@ -113,7 +128,7 @@ function walkJson(value, where, {
   const at = () => pathText(where, stack);
   const put = (text) => {
     size += text.length;
-    if (size > length) throw new TfjsQuantError(`${where}: its JSON text exceeds ${lengthLimit}`, 'LIMIT_EXCEEDED');
+    if (size > length) throw new TfjsQuantError(`${at()}: its JSON text exceeds ${lengthLimit}`, 'LIMIT_EXCEEDED');
     if (!keep) return;
     pieces.push(text);
     if (pieces.length === 4096) {
@@ -130,7 +145,7 @@ function walkJson(value, where, {
     }
     if (open.has(v)) throw invalid(`${at()}: holds itself (a cycle), which JSON cannot hold`);
     if (stack.length >= depth) {
-      throw new TfjsQuantError(`${where}: arrays and objects nested deeper than ${depth} levels exceed ${limit}`,
+      throw new TfjsQuantError(`${at()}: arrays and objects nested deeper than ${depth} levels exceed ${limit}`,
                                'LIMIT_EXCEEDED');
     }
     const keys = Array.isArray(v) ? null : Object.keys(v);
@@ -276,7 +291,7 @@ export function concat(parts) {
 // What JSON.stringify leaves as it is but a terminal or a log would act on
 // or hide: DEL, C1 controls, zero-width and bidi controls, line separators
 // (as the core's messages escape them, src/text.cc).
-const UNSEEN = /[\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+const UNSEEN = /[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
 
 /**
  * A user's string for a message: quoted, control characters escaped, at

@@ -216,15 +216,6 @@ void RestoreOldOut(const fs::path& parent, const fs::path& out) {
   }
 }
 
-// A plain file name in an output folder: no '/', not "." or "..".
-Status CheckFileName(std::string_view name) {
-  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos ||
-      name.find('\0') != std::string_view::npos) {
-    return InvalidArgument(Quoted(name) + " is not a plain file name");
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 void SetTempTracker(TempTracker* tracker) { g_tracker.store(tracker); }
@@ -365,6 +356,17 @@ Result<ModelLocation> LocateModel(const fs::path& in) {
   std::sort(jsons.begin(), jsons.end());
   TFQ_ASSIGN_OR_RETURN(std::string name, ChooseModelJson(jsons, Shown(in)));
   return ModelLocation{in, std::move(name), true};
+}
+
+Status CheckRegularFile(const fs::path& file) {
+  struct stat st;
+  if (::stat(file.c_str(), &st) != 0) {
+    const int e = errno;
+    if (e == ENOENT || e == ENOTDIR) return NotFound(Shown(file) + ": no such file");
+    return IOError(Errno(file, e));
+  }
+  if (!S_ISREG(st.st_mode)) return UnsafePath(Shown(file) + " is " + KindOf(st.st_mode) + ", not a regular file");
+  return Status::Ok();
 }
 
 Result<std::string> ReadModelJson(const fs::path& file, uint64_t max_bytes, std::string_view limit_name) {
@@ -513,7 +515,7 @@ OutputDir::~OutputDir() {
 }
 
 Status OutputDir::WriteFile(std::string_view name, std::span<const uint8_t> data) {
-  TFQ_RETURN_IF_ERROR(CheckFileName(name));
+  TFQ_RETURN_IF_ERROR(CheckPlainFileName(name));
   const fs::path p = tmp_ / std::string(name);
   const fs::path shown = out_ / std::string(name);
   const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -527,8 +529,8 @@ Status OutputDir::WriteFile(std::string_view name, std::span<const uint8_t> data
 }
 
 Status OutputDir::Rename(std::string_view from, std::string_view to) {
-  TFQ_RETURN_IF_ERROR(CheckFileName(from));
-  TFQ_RETURN_IF_ERROR(CheckFileName(to));
+  TFQ_RETURN_IF_ERROR(CheckPlainFileName(from));
+  TFQ_RETURN_IF_ERROR(CheckPlainFileName(to));
   std::error_code ec;
   fs::rename(tmp_ / std::string(from), tmp_ / std::string(to), ec);
   if (ec) return IOError("rename " + Printable(from) + " -> " + Printable(to) + ": " + ec.message());

@@ -12,6 +12,8 @@ namespace tfq {
 namespace {
 // Longer paths are refused: no file system takes them (PATH_MAX).
 constexpr size_t kMaxPathBytes = 4096;
+// One name in a folder (NAME_MAX).
+constexpr size_t kMaxFileNameBytes = 255;
 }  // namespace
 
 Result<std::string> CheckRelativePath(std::string_view path) {
@@ -59,12 +61,21 @@ Result<std::string> CheckRelativePath(std::string_view path) {
   return out;
 }
 
-Status CheckOutputFileName(std::string_view name) {
-  auto checked = CheckRelativePath(name);
-  if (!checked.ok()) return InvalidArgument(checked.status().message());
-  if (*checked != name || name.find('/') != std::string_view::npos) {
+Status CheckPlainFileName(std::string_view name) {
+  if (name.empty() || name == "." || name == ".." || name.find_first_of(std::string_view("/\0", 2)) != std::string_view::npos) {
     return InvalidArgument(Quoted(name) + " is not a plain file name");
   }
+  if (name.size() > kMaxFileNameBytes) {
+    return InvalidArgument(Quoted(name) + " is " + Bytes(name.size()) + " long; a file name may take " +
+                           Bytes(kMaxFileNameBytes));
+  }
+  return Status::Ok();
+}
+
+Status CheckOutputFileName(std::string_view name) {
+  TFQ_RETURN_IF_ERROR(CheckPlainFileName(name));
+  auto checked = CheckRelativePath(name);
+  if (!checked.ok()) return InvalidArgument(checked.status().message());
   return Status::Ok();
 }
 

@@ -45,16 +45,23 @@ bool AnyMatch(const std::vector<std::string>& patterns, std::string_view name) {
 }
 
 // `name` through every rename, checked after each: no rename can make a
-// name that a later one (or the manifest) would choke on.
+// name that a later one (or the manifest) would choke on. A name a rename
+// spoils is the rename's fault, and said so.
 Result<std::string> Renamed(const SourceTensor& s, const std::vector<Rename>& renames) {
   std::string name = s.name;
   for (const Rename& r : renames) {
-    TFQ_ASSIGN_OR_RETURN(name, r.Apply(name, kMaxTensorName));
+    auto renamed = r.Apply(name, kMaxTensorName);
+    if (!renamed.ok()) return renamed.status().Prefixed(Quoted(s.name) + " from " + s.origin);
+    name = std::move(renamed).value();
     if (name.empty()) {
       return InvalidArgument("rename " + Quoted(r.spec()) + " leaves " + Quoted(s.name) + " from " + s.origin +
                              " with an empty name");
     }
-    TFQ_RETURN_IF_ERROR(CheckTensorName(name, s.origin));
+    if (!IsUtf8(name)) {
+      // \C matches a single byte: a character can be cut in two.
+      return InvalidArgument("rename " + Quoted(r.spec()) + " makes " + Quoted(s.name) + " from " + s.origin +
+                             " into " + Quoted(name) + ", which is not UTF-8");
+    }
   }
   return name;
 }
@@ -71,6 +78,7 @@ Status CheckManifestStem(std::string_view stem) {
 }
 
 Result<std::vector<PackEntry>> PlanPackEntries(std::span<const SourceTensor> sources, const PackNaming& naming) {
+  if (!IsUtf8(naming.prefix)) return InvalidArgument("the prefix " + Quoted(naming.prefix) + " is not UTF-8");
   std::vector<Rename> renames;
   for (const std::string& spec : naming.renames) {
     TFQ_ASSIGN_OR_RETURN(Rename r, Rename::Compile(spec));

@@ -86,7 +86,8 @@ constexpr size_t kMaxGlobalLine = 256;
 class Machine {
  public:
   Machine(std::span<const uint8_t> bytes, const std::string& what, const Limits& limits)
-      : in_(bytes), what_(what), weights_(limits.weights), budget_(PickleBudget(limits)) {}
+      : in_(bytes), what_(what), weights_(limits.weights), budget_(PickleBudget(limits)),
+        limit_(PickleBudgetLimit(limits)) {}
 
   Result<Pickle> Run();
 
@@ -100,7 +101,7 @@ class Machine {
                std::string("more than ") + std::to_string(budget_) + " pickle " + what + " (" +
                    std::to_string(kPickleObjectsPerWeight) + " per weight allowed by " + LimitText("weights", weights_) +
                    ", at most " + std::to_string(kMaxPickleObjects) + ")",
-               "weights");
+               limit_);
   }
 
   // Input.
@@ -204,6 +205,7 @@ class Machine {
   std::span<const uint8_t> in_;
   const std::string& what_;
   uint64_t weights_, budget_;
+  std::string_view limit_;  // what raises budget_, if anything
   uint64_t items_ = 0;
   size_t pos_ = 0, op_at_ = 0;
   const char* name_ = "";  // the opcode being run

@@ -98,6 +98,11 @@ inline uint64_t PickleBudget(const Limits& limits) {
   const uint64_t n = weights * kPickleObjectsPerWeight + 1024;
   return n < kMaxPickleObjects ? n : kMaxPickleObjects;
 }
+// The limit an error against that bound names: "weights" while raising it
+// raises the bound, nothing once the bound is kMaxPickleObjects.
+inline std::string_view PickleBudgetLimit(const Limits& limits) {
+  return PickleBudget(limits) < kMaxPickleObjects ? "weights" : "";
+}
 
 // Runs `bytes` (protocol 2 to 5). `what` names the pickle in messages
 // (printable). The result's strings point into `bytes`, which must outlive

@@ -114,6 +114,12 @@ Result<Rename> Rename::Compile(std::string_view spec) {
     return InvalidArgument("rename " + Quoted(spec) + ": not a valid regular expression (" +
                            Printable(re.error(), 200) + "; syntax: docs/pack.md)");
   }
+  if (re.ProgramSize() > kMaxProgram || re.ReverseProgramSize() > kMaxProgram) {
+    return InvalidArgument("rename " + Quoted(spec) + ": the pattern compiles to " +
+                           std::to_string(std::max(re.ProgramSize(), re.ReverseProgramSize())) +
+                           " instructions; a rename may take " + std::to_string(kMaxProgram) + " (simplify it)");
+  }
+  if (!IsUtf8(r.replacement_)) return InvalidArgument("rename " + Quoted(spec) + ": the replacement is not UTF-8");
   r.engine_->pieces = ParseReplacement(r.replacement_, re.NumberOfCapturingGroups());
   for (const Piece& p : r.engine_->pieces)
     if (p.kind == Piece::kGroup) r.engine_->groups = std::max(r.engine_->groups, p.group + 1);
@@ -130,8 +136,16 @@ Result<std::string> Rename::Apply(std::string_view name, size_t max_bytes) const
     return InvalidArgument("rename " + Quoted(spec_) + " makes the name " + Quoted(name) + " longer than " +
                        Bytes(max_bytes));
   };
+  size_t matches = 0;
   while (pos <= name.size() &&
          re.Match(text, pos, name.size(), RE2::UNANCHORED, match.data(), static_cast<int>(match.size()))) {
+    // Each search may look far past its match (".*x|y" tries ".*x" to the
+    // end of the name at every 'y'): the matches are bounded, so that a
+    // name costs at most kMaxMatches + 1 searches over it.
+    if (++matches > kMaxMatches) {
+      return InvalidArgument("rename " + Quoted(spec_) + " matches " + Quoted(name) + " more than " +
+                             std::to_string(kMaxMatches) + " times; anchor it (^...$) or make it match less");
+    }
     const size_t start = static_cast<size_t>(match[0].data() - name.data());
     const size_t end = start + match[0].size();
     out.append(name.substr(pos, start - pos));

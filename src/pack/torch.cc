@@ -154,7 +154,7 @@ class Walker {
       if (steps > uint64_t{budget_} * 4) {
         return LimitExceeded(what_ + ": its containers hold more than " + std::to_string(uint64_t{budget_} * 4) +
                              " items in all, counted per reference; " + LimitText("weights", limits_.weights) +
-                             " bounds it", "weights");
+                             " bounds it", PickleBudgetLimit(limits_));
       }
       for (size_t i = items.size(); i >= step; i -= step) {  // reversed: the stack pops them in order
         const uint32_t value = items[i - 1];
@@ -176,7 +176,7 @@ class Walker {
         if (nodes_.size() >= budget_) {
           return LimitExceeded(what_ + ": its containers are reached more than " + std::to_string(budget_) +
                                " times (a container holding itself, or shared very often); " +
-                               LimitText("weights", limits_.weights) + " bounds it", "weights");
+                               LimitText("weights", limits_.weights) + " bounds it", PickleBudgetLimit(limits_));
         }
         n.length = nodes_[node].length + (node == 0 ? 0 : 1) + KeyLength(n);
         nodes_.push_back(n);

@@ -14,6 +14,7 @@
 //   never silently ignored.
 // Every message is bounded and holds no control character.
 import assert from 'node:assert/strict';
+import vm from 'node:vm';
 import { after, before, describe, test } from 'node:test';
 
 import * as tfc from '@tensorflow/tfjs-converter';
@@ -150,9 +151,21 @@ describe('deep values', () => {
       [undefined, () => 1, Symbol('x'), NaN, [1, , 3], new Number(3), new String('s'), new Boolean(false),
        { toJSON: (key) => `key ${key}` }, { toJSON: () => undefined }],
       new Spec(), Object.assign(Object.create(null), { x: [1, { y: [] }] }), {}, [], 'text', 5, true, null,
+      // Boxed values from another realm are known by their slot, as JSON.stringify knows them.
+      [vm.runInNewContext('new String("s")'), vm.runInNewContext('new Number(5)'), vm.runInNewContext('new Boolean(true)')],
+      [Object.create(Number.prototype)],
     ];
     for (const v of values) assert.equal(jsonText(v, 'v'), JSON.stringify(v));
     assert.equal(jsonText(undefined, 'v'), undefined);
+    assert.throws(() => JSON.stringify([Object(1n)]), TypeError);
+    assert.throws(() => jsonText([Object(1n)], 'v'), (e) => e.code === 'INVALID_ARGUMENT' && /BigInt/.test(e.message));
+  });
+
+  test('a sparse weightSpecs of 2^32 - 1 holes is LIMIT_EXCEEDED at once, naming the weights limit', async () => {
+    const t0 = Date.now();
+    await rejectsWith(() => tq.quantize(artifacts(new Array(2 ** 32 - 1)), { uint8: true }), 'LIMIT_EXCEEDED',
+                      [/weightSpecs: 4294967295 entries exceed the limit weights \(65536\)/, /limits: \{weights: N\}/], 'sparse');
+    assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
   });
 
   test('a value that holds itself is INVALID_ARGUMENT, not a hang or a stack overflow', async () => {
@@ -172,11 +185,10 @@ describe('deep values', () => {
     for (let i = 0; i < 40; ++i) dag = [dag, dag];
     await rejectsWith(() => tq.quantize(artifacts(specsWith(dag)), { limits: { json_bytes: 1 << 20 } }), 'LIMIT_EXCEEDED',
                       [/weightSpecs\[1\]/, /json_bytes \(1048576\)/], 'shared');
-    // The same object twice is no cycle.
-    const shared = 'uint8';
-    const twice = { w0: shared, w1: shared };
-    const r = await tq.quantize(files(), { plan: twice });
-    assert.deepEqual(r.report.tensors.map((t) => t.after), ['uint8', 'uint8']);
+    // The same object twice, side by side, is no cycle.
+    const shared = { note: 'kept' };
+    const r = await tq.quantize(artifacts(specsWith({ x: shared, y: [shared, shared] })), { uint8: true });
+    assert.deepEqual(r.weightSpecs[1].extra, { x: shared, y: [shared, shared] });
   });
 
   test('named tensors: a deep shape or dtype, a long name: INVALID_ARGUMENT with a bounded message', async () => {
@@ -252,7 +264,9 @@ describe('auto and search', () => {
     await rejectsWith(() => tq.auto(model, new Map(Object.entries(good))), 'INVALID_ARGUMENT', [/Map/], 'auto Map');
     await rejectsWith(() => tq.auto(model, [good]), 'INVALID_ARGUMENT', [/array/], 'auto array');
     await rejectsWith(() => tq.auto(model, { ...good, budgets: 'x' }), 'INVALID_ARGUMENT', [/["']budgets["']/], 'auto key');
-    await rejectsWith(() => tq.auto(model, { ...good, limits: {} }), 'INVALID_ARGUMENT', [/["']limits["']/], 'auto limits');
+    // limits is auto's option too: it reaches the core, whose message names it.
+    await rejectsWith(() => tq.auto(model, { ...good, limits: { rank: 1 } }), 'LIMIT_EXCEEDED',
+                      [/limit rank \(1\)/, /pass the option limits: \{rank: N\}$/], 'auto limits');
     const parsed = Object.assign(JSON.parse('{"__proto__": {"count": 2}}'), good);
     await rejectsWith(() => tq.auto(model, parsed), 'INVALID_ARGUMENT', [/["']__proto__["']/], 'auto __proto__');
     const search = { budget: 'sqnr>=30', numInputs: 8, outputs: ['dense_3'] };

@@ -85,10 +85,36 @@ TEST(Rename, RefusesWhatNoLinearEngineCanDo) {
   auto long_spec = Rename::Compile(std::string(5000, 'a') + "=>b");
   ASSERT_FALSE(long_spec.ok());
   EXPECT_EQ(long_spec.status().code(), StatusCode::kInvalidArgument);
-  // Too large to compile within RE2's memory bound.
-  auto big = Rename::Compile("((((a{100}){100}){100}){100})=>b");
+  // Too large to compile within RE2's memory bound (8 MiB).
+  auto big = Rename::Compile("(?:\\pL{30}|\\pN{30}|\\pS{30}){10}=>b");
   ASSERT_FALSE(big.ok());
   EXPECT_EQ(big.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(big.status().message().find("pattern too large"), std::string::npos) << big.status().message();
+  // Within it, but a program far larger than any rename needs.
+  auto huge = Rename::Compile("(?:\\pL*(?:\\pL|\\pN){150}x)|a=>y");
+  ASSERT_FALSE(huge.ok());
+  EXPECT_NE(huge.status().message().find("instructions; a rename may take 10000"), std::string::npos)
+      << huge.status().message();
+  auto bytes = Rename::Compile("a=>\xff");
+  ASSERT_FALSE(bytes.ok());
+  EXPECT_EQ(bytes.status().message(), "rename 'a=>\\xff': the replacement is not UTF-8");
+}
+
+TEST(Rename, TakesAtMost256MatchesPerName) {
+  // '.*c|a' on a name of 'a's: every 'a' is a match, and each search first
+  // tries '.*c' to the end of the name: n searches of up to n bytes. At
+  // most 256 matches keep that linear in the name.
+  auto r = Rename::Compile(".*c|a=>b");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r->Apply(std::string(256, 'a'), 4096), std::string(256, 'b'));
+  auto many = r->Apply(std::string(4096, 'a'), 4096);
+  ASSERT_FALSE(many.ok());
+  EXPECT_EQ(many.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(many.status().message().find("more than 256 times; anchor it"), std::string::npos) << many.status().message();
+  // Empty matches count too ('x*' matches between every two characters).
+  auto empty = Rename::Compile("x*=>-");
+  EXPECT_EQ(*empty->Apply(std::string(255, 'z'), 4096).value().begin(), '-');
+  EXPECT_FALSE(empty->Apply(std::string(256, 'z'), 4096).ok());
 }
 
 TEST(Rename, StopsAsSoonAsANameOutgrowsItsBound) {
@@ -102,7 +128,9 @@ TEST(Rename, StopsAsSoonAsANameOutgrowsItsBound) {
   // An empty match at every position, each replaced by 100 bytes.
   auto wide = Rename::Compile("=>" + std::string(100, 'y'));
   ASSERT_TRUE(wide.ok());
-  EXPECT_FALSE(wide->Apply(std::string(4000, 'z'), 4096).ok());
+  auto wider = wide->Apply(std::string(100, 'z'), 4096);
+  ASSERT_FALSE(wider.ok());
+  EXPECT_NE(wider.status().message().find("longer than 4096 bytes"), std::string::npos) << wider.status().message();
 }
 
 SourceTensor Tensor(std::string name, std::vector<int64_t> shape = {2}, std::string origin = "m.safetensors") {
@@ -141,13 +169,19 @@ TEST(PlanPackEntries, ChecksNamesAfterEveryRename) {
   ASSERT_FALSE(empty.ok());
   EXPECT_EQ(empty.status().message(), "rename '^.*$=>' leaves 'w' from m.safetensors with an empty name");
 
-  // \C matches one byte: a rename can cut a character in two.
+  // \C matches one byte: a rename can cut a character in two. The rename
+  // is at fault, not the input.
   PackNaming cut;
   cut.renames = {"^\\C=>"};
   auto broken = PlanPackEntries(std::vector<SourceTensor>{Tensor("\xc3\xa9t\xc3\xa9")}, cut);
   ASSERT_FALSE(broken.ok());
-  EXPECT_EQ(broken.status().code(), StatusCode::kUnsupported);
-  EXPECT_NE(broken.status().message().find("not UTF-8"), std::string::npos) << broken.status().message();
+  EXPECT_EQ(broken.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(broken.status().message(), "rename '^\\C=>' makes '\xc3\xa9t\xc3\xa9' from m.safetensors into '\\xa9t\xc3\xa9', which is not UTF-8");
+  PackNaming bad_prefix;
+  bad_prefix.prefix = "\xff/";
+  auto prefixed_badly = PlanPackEntries(std::vector<SourceTensor>{Tensor("w")}, bad_prefix);
+  ASSERT_FALSE(prefixed_badly.ok());
+  EXPECT_EQ(prefixed_badly.status().message(), "the prefix '\\xff/' is not UTF-8");
 }
 
 TEST(PlanPackEntries, ATensorWithoutANameIsAnErrorNamingTheFile) {
@@ -198,6 +232,8 @@ TEST(PlanPackEntries, TransposesAndTheTorchLayout) {
 TEST(CheckManifestStem, TakesOnlyNamesEveryReaderTakesBack) {
   EXPECT_TRUE(CheckManifestStem("face_recognition_model").ok());
   EXPECT_TRUE(CheckManifestStem("ported-v2.1").ok());
+  EXPECT_TRUE(CheckManifestStem(std::string(233, 'a')).ok());  // 255 bytes with -weights_manifest.json
+  EXPECT_EQ(CheckManifestStem(std::string(234, 'a')).code(), StatusCode::kInvalidArgument);
   for (const char* stem : {"", "face?v=2", "a#b", "c:d", "a\nb", "a\x1b[31mb", "a/b", "a\\b", "\xc2\x85"}) {
     Status s = CheckManifestStem(stem);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << "'" << stem << "'";
