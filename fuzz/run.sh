@@ -15,8 +15,8 @@ secs=${1:-60}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(model_json model glob budget pack rename)
-cmake --preset sanitize >/dev/null
-for t in "${targets[@]}"; do cmake --build build-sanitize -j"$(nproc)" --target tfjs_quant_fuzz_"$t" >/dev/null; done
+scripts/configure.sh sanitize
+cmake --build build-sanitize -j"$(nproc)" --target "${targets[@]/#/tfjs_quant_fuzz_}" >/dev/null
 b=build-sanitize
 mkdir -p $b/artifacts
 # One target per core at a time; each reports when all are done.

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: compiler and CMake; nlohmann-json (JSON), CLI11 (command
+# Debian packages: compiler, CMake, Ninja and ccache (a rebuild of what this
+# machine compiled before is a cache hit); nlohmann-json (JSON), CLI11 (command
 # line), fmt (output formatting), GoogleTest (unit tests); Node.js and npm for
 # the TensorFlow.js compatibility suite and to fetch the test models.
 # zlib and brotli measure sizes on the wire (inspect); libhdf5 reads Keras
@@ -14,7 +15,7 @@ cd "$(dirname "$0")/.."
 # and GNU time serve bench/perf.sh (the comparison with numpy and cp -r).
 # util-linux's prlimit and setpriv (part of Debian) run the tool under a
 # file-size or address-space limit, or as another user, in the CLI tests.
-pkgs=(g++ cmake make pkg-config ca-certificates nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev
+pkgs=(g++ cmake ninja-build ccache make pkg-config ca-certificates nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev
       zlib1g-dev libbrotli-dev libhdf5-dev libre2-dev libbenchmark-dev python3-numpy time)
 [ "${TFJS_QUANT_NO_BROWSER:-}" = 1 ] || pkgs+=(chromium)
 # clang and its compiler-rt build the libFuzzer targets (scripts/test.sh);
@@ -42,8 +43,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j"$(nproc)" >/dev/null || cmake --build build -j1
+scripts/configure.sh dev
+# Ninja's output only on failure: it names the file that did not compile.
+cmake --build build -j"$(nproc)" >build/build.log 2>&1 || { tail -n 40 build/build.log; exit 1; }
 echo "setup: built build/tfjs-quant"
 if [ $wasm = 1 ]; then
   scripts/debian-sources.sh

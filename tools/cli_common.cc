@@ -10,7 +10,10 @@
 #include <cstdio>
 #include <map>
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <cstdlib>
 
 #include "progress.h"
 #include "tfjs_quant/threads.h"
@@ -82,6 +85,35 @@ Result<OpenedModel> OpenModel(const fs::path& in, const std::vector<std::string>
   return om;
 }
 
+namespace {
+
+// A test hook: with TFJS_QUANT_TEST_KILL_AFTER_FILES=N in the environment the
+// tool kills itself with SIGKILL just after its Nth output file is written,
+// as kill -9 or the out-of-memory killer would. What a killed run leaves is
+// then tested at a known point (tests/cli_test.cc) instead of by racing a
+// large write with kill.
+class KillAfterFiles : public FileSink {
+ public:
+  KillAfterFiles(FileSink& sink, long files) : sink_(sink), left_(files) {}
+  Status WriteFile(std::string_view name, std::span<const uint8_t> data) override {
+    Status s = sink_.WriteFile(name, data);
+    if (s.ok() && --left_ == 0) ::kill(::getpid(), SIGKILL);
+    return s;
+  }
+  Status Rename(std::string_view from, std::string_view to) override { return sink_.Rename(from, to); }
+
+ private:
+  FileSink& sink_;
+  long left_;
+};
+
+long KillAfterFilesFromEnv() {
+  const char* v = std::getenv("TFJS_QUANT_TEST_KILL_AFTER_FILES");
+  return v ? std::strtol(v, nullptr, 10) : 0;
+}
+
+}  // namespace
+
 Result<WriteReport> WriteOutput(const OpenedModel& in, std::span<const Target> plan, WriteOptions options,
                                 const fs::path& out, bool force, bool sync, int threads) {
   TFQ_ASSIGN_OR_RETURN(auto dir, OutputDir::Create(out, in.inputs, force));
@@ -95,7 +127,9 @@ Result<WriteReport> WriteOutput(const OpenedModel& in, std::span<const Target> p
       bar.Update(static_cast<int>(done >> 20), static_cast<int>(total >> 20), "writing");
     };
   }
-  auto report = WriteModel(*in.model, plan, options, *dir);
+  const long kill_after = KillAfterFilesFromEnv();
+  KillAfterFiles killer(*dir, kill_after);
+  auto report = WriteModel(*in.model, plan, options, kill_after > 0 ? static_cast<FileSink&>(killer) : *dir);
   bar.Finish();
   if (!report.ok()) return report.status();
   TFQ_RETURN_IF_ERROR(dir->Commit());

@@ -16,7 +16,7 @@ command -v emcmake >/dev/null || { echo "build: emscripten is missing (apt-get i
 # must find Debian's acorn.
 export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
 "$root/scripts/debian-sources.sh"
-(cd "$root" && cmake --preset wasm >/dev/null && cmake --build build-wasm -j"$(nproc)" >/dev/null)
+(cd "$root" && scripts/configure.sh wasm && cmake --build build-wasm -j"$(nproc)" >/dev/null)
 mkdir -p dist
 cp "$root/build-wasm/tfjs_quant.wasm" dist/tfjs_quant.wasm
 # The CLI for npx (bin/tfjs-quant.js): emscripten's CommonJS glue, as .cjs

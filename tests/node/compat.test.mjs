@@ -1,7 +1,8 @@
 // Stock TensorFlow.js (tfjs-core + tfjs-converter 4.22.0, cpu backend) must
 // decode tfjs-quant output exactly as tfjs-quant's own `dequantize` does, for
-// every real model in TFJS_QUANT_MODELS and each quantization dtype; and every
-// quantized graph model must run one inference.
+// the real models in TFJS_QUANT_MODELS (a sample that covers what they
+// differ in; every one with TFJS_QUANT_SAMPLE=all: bench/compat.sh) and each
+// quantization dtype; and every quantized graph model must run one inference.
 //
 // Run: TFJS_QUANT_BIN=/path/to/tfjs-quant TFJS_QUANT_MODELS=/path/to/models node --test
 import assert from 'node:assert/strict';
@@ -12,8 +13,7 @@ import * as tfconv from '@tensorflow/tfjs-converter';
 
 import {
   bytesOfTypedArray, describeMismatch, fileHandler, findJson, keptWeights, makeTempDir, manifestOf, readEnv,
-  readJson, removeDir, runCli, sliceUnquantized, tf,
-  runSuite,
+  readJson, removeDir, runCli, runSuite, sampleModels, sliceUnquantized, tf,
 } from './helpers.mjs';
 
 const env = readEnv();
@@ -126,7 +126,8 @@ async function executeQuietly(model, feeds) {
 
 // --- registration ------------------------------------------------------------
 
-function registerModelTests({ bin, models, modelFiles }) {
+function registerModelTests({ bin, models, modelFiles: all }) {
+  const modelFiles = sampleModels(all);
   describe(`tfjs reads tfjs-quant output of ${modelFiles.length} real models like tfjs-quant does`, () => {
     for (const file of modelFiles) {
       const jsonPath = path.join(models, file);

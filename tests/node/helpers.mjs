@@ -22,6 +22,74 @@ export const DTYPE_SIZE = { float32: 4, int32: 4, bool: 1, complex64: 8, float16
 // ---------------------------------------------------------------------------
 // Environment
 
+// Which real models the sweeps (compat, js_identity) run on. TFJS_QUANT_SAMPLE
+// = all: every model (bench/compat.sh, the compatibility command); quick:
+// two small ones (scripts/test.sh --quick); unset: a sample that covers what
+// the models differ in (scripts/test.sh, CI): the smallest, with the most
+// int32 weights (age), float16 as stored (facemesh-detection-short), uint8
+// as stored (handtrack), bool and uint8 (rvm), float32 only with depthwise
+// kernels (posenet), the largest, in 7 shards (blazepose-heavy); face-api's
+// smallest and largest manifests.
+const SAMPLES = {
+  quick: ['age.json', 'handtrack.json', 'face_landmark_68_tiny_model-weights_manifest.json'],
+  ci: ['age.json', 'facemesh-detection-short.json', 'handtrack.json', 'rvm.json', 'posenet.json',
+       'blazepose-heavy.json', 'face_landmark_68_tiny_model-weights_manifest.json',
+       'face_recognition_model-weights_manifest.json'],
+};
+
+/** `names` as TFJS_QUANT_SAMPLE asks (see SAMPLES); a sampled name missing from `names` fails loudly. */
+export function sampleModels(names) {
+  const which = process.env.TFJS_QUANT_SAMPLE || 'ci';
+  if (which === 'all') return names;
+  const sample = SAMPLES[which];
+  if (!sample) throw new Error(`TFJS_QUANT_SAMPLE=${which}: expected all, quick or nothing`);
+  const picked = names.filter((n) => sample.includes(n));
+  const manifests = names.some((n) => n.endsWith('weights_manifest.json'));
+  const expected = sample.filter((n) => n.endsWith('weights_manifest.json') === manifests);
+  if (picked.length !== expected.length) {
+    throw new Error(`the model sample ${which} names ${expected.filter((n) => !names.includes(n)).join(', ')}, ` +
+                    'which the models folder lacks');
+  }
+  return picked;
+}
+
+/**
+ * Whether a test that cannot run here (no models fetched, no Chromium) is
+ * skipped with one line saying why (a contributor's run) rather than failed
+ * (CI, where CI is set, and scripts/test.sh's full tier, which sets
+ * TFJS_QUANT_REQUIRE_ALL: everything must run there).
+ */
+export const SKIP_MISSING = !process.env.CI && !process.env.TFJS_QUANT_REQUIRE_ALL;
+
+/** Headless Chromium for the page and report tests: CHROMIUM_BIN, else Debian's. */
+export const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+
+export function isExecutable(file) {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why Chromium cannot run the browser tests here, or ''. */
+export function chromiumProblem() {
+  return isExecutable(CHROMIUM) ? '' : `${CHROMIUM} is not an executable file: install Chromium or set CHROMIUM_BIN`;
+}
+
+/**
+ * A test saying what is missing for the tests of this file (`problem`):
+ * skipped with its first line outside CI, failed in CI.
+ */
+export async function missing(what, problem) {
+  const { test } = await import('node:test');
+  const assert = (await import('node:assert/strict')).default;
+  const name = `environment (${what})`;
+  if (SKIP_MISSING) test(name, { skip: problem.split('\n')[0] }, () => {});
+  else test(name, () => assert.fail(`these tests cannot run:\n${problem}`));
+}
+
 /**
  * Reads TFJS_QUANT_BIN and TFJS_QUANT_MODELS. Returns {bin, models, modelFiles}
  * or {problem} with a message that says exactly what is missing.
@@ -280,11 +348,7 @@ export function f32FromHex(hexes) {
  */
 export async function runSuite(env, register) {
   if (env.problem) {
-    const { test } = await import('node:test');
-    const assert = (await import('node:assert/strict')).default;
-    test('environment (TFJS_QUANT_BIN, TFJS_QUANT_MODELS)', () => {
-      assert.fail(`the Node compatibility suite cannot run:\n${env.problem}`);
-    });
+    await missing('TFJS_QUANT_BIN, TFJS_QUANT_MODELS', env.problem);
     return;
   }
   await tf.setBackend('cpu');

@@ -14,12 +14,11 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 
-import { makeTempDir, readEnv, removeDir, runCli } from './helpers.mjs';
+import { CHROMIUM, chromiumProblem, makeTempDir, missing, readEnv, removeDir, runCli } from './helpers.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = path.join(HERE, 'artifacts');
 const SCREENSHOT = path.join(ARTIFACTS, 'inspect-posenet.png');
-const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const MODEL = 'posenet';
 const POSENET_TENSORS = 62;
 // Flags for a quiet, offline, throw-away browser.
@@ -29,25 +28,13 @@ const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disabl
 const env = readEnv();
 
 if (env.problem) {
-  test('environment (TFJS_QUANT_BIN, TFJS_QUANT_MODELS)', () => {
-    assert.fail(`the Node compatibility suite cannot run:\n${env.problem}`);
-  });
-} else if (!isExecutable(CHROMIUM)) {
-  test('environment (Chromium)', () => {
-    assert.fail(`${CHROMIUM} is not an executable file: install Chromium or set CHROMIUM_BIN`);
-  });
+  await missing('TFJS_QUANT_BIN, TFJS_QUANT_MODELS', env.problem);
+} else if (chromiumProblem()) {
+  await missing('Chromium', chromiumProblem());
 } else {
   registerTests(env);
 }
 
-function isExecutable(file) {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Runs headless Chromium with a fresh profile under `tmp`; resolves stdout. */
 async function chromium(tmp, args) {

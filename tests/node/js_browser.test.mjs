@@ -15,12 +15,13 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import { makeTempDir, readConcatenated, readEnv, readJson, removeDir, runCli, runSuite, tf } from './helpers.mjs';
+import {
+  CHROMIUM, chromiumProblem, makeTempDir, readConcatenated, readEnv, readJson, removeDir, runCli, runSuite, tf,
+} from './helpers.mjs';
 
 const run = promisify(execFile);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const JS = path.resolve(HERE, '..', '..', 'js');
-const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const TFJS = path.join(HERE, 'node_modules', '@tensorflow');
 
 // The page: stock tfjs 4.22 from its UMD bundles (global `tf`), the package
@@ -93,7 +94,9 @@ function serve(pkg) {
     resolve({ server, base: `http://127.0.0.1:${server.address().port}` })));
 }
 
-await runSuite(readEnv({ needModels: false }), ({ bin }) => {
+const env = readEnv({ needModels: false });
+env.problem ??= chromiumProblem() || undefined;
+await runSuite(env, ({ bin }) => {
   let tmp;
   let browser;
   let page;

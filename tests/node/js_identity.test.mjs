@@ -1,7 +1,9 @@
 // The JavaScript package (js/, the C++ core as WebAssembly) writes the same
-// files, byte for byte, as the native CLI: every model of human-models and
-// every standalone manifest of face-api (TFJS_QUANT_FACE_API, the folder
-// `scripts/fetch-models.sh face-api` prints) in uint8, uint16 and float16,
+// files, byte for byte, as the native CLI: models of human-models and
+// standalone manifests of face-api (TFJS_QUANT_FACE_API, the folder
+// `scripts/fetch-models.sh face-api` prints; a sample of each that covers
+// what they differ in, every one with TFJS_QUANT_SAMPLE=all: bench/compat.sh)
+// in uint8, uint16 and float16,
 // both from the API (a map of file name -> bytes) and from the package's
 // npx CLI (js/bin/tfjs-quant.js); dequantize too; and inspect's JSON is
 // the native one from both. Needs js/dist/ (cd js && npm run build).
@@ -11,7 +13,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 import * as tq from '../../js/src/index.js';
-import { NPX_CLI as NPX, makeTempDir, modelFiles, readEnv, removeDir, runCli, runSuite } from './helpers.mjs';
+import {
+  NPX_CLI as NPX, makeTempDir, missing, modelFiles, readEnv, removeDir, runCli, runSuite, sampleModels,
+} from './helpers.mjs';
 
 /** Every file of a CLI output folder, by name. */
 function folderFiles(dir) {
@@ -73,21 +77,19 @@ async function compareWithCli(bin, folder, jsonName) {
   }
 }
 
-await runSuite(readEnv(), ({ bin, models, modelFiles: jsons }) => {
-  for (const jsonName of jsons) {
+await runSuite(readEnv(), ({ bin, models, modelFiles: all }) => {
+  for (const jsonName of sampleModels(all)) {
     test(`JS API = CLI: ${jsonName}`, () => compareWithCli(bin, models, jsonName));
   }
   const faceApi = process.env.TFJS_QUANT_FACE_API;
   if (!faceApi || !fs.existsSync(faceApi)) {
-    test('environment (TFJS_QUANT_FACE_API)', () => {
-      assert.fail('TFJS_QUANT_FACE_API is not set to a folder: point it at the folder printed by ' +
-                  'scripts/fetch-models.sh face-api');
-    });
+    missing('TFJS_QUANT_FACE_API', 'TFJS_QUANT_FACE_API is not set to a folder: point it at the folder printed by ' +
+                                   'scripts/fetch-models.sh face-api');
     return;
   }
   const manifests = fs.readdirSync(faceApi).filter((f) => f.endsWith('weights_manifest.json')).sort();
   test('face-api holds its 7 standalone manifests', () => assert.equal(manifests.length, 7));
-  for (const jsonName of manifests) {
+  for (const jsonName of sampleModels(manifests)) {
     test(`JS API = CLI: face-api ${jsonName}`, () => compareWithCli(bin, faceApi, jsonName));
   }
 });

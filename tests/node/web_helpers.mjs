@@ -9,23 +9,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
+import { CHROMIUM, chromiumProblem } from './helpers.mjs';
+
+export { CHROMIUM };
 const run = promisify(execFile);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(HERE, '..', '..');
 export const JS_DIR = path.join(REPO_ROOT, 'js');
-export const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 // A quiet, offline, throw-away browser (as html.test.mjs).
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-export function isExecutable(file) {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * What is missing to run the page in a browser, in words ('' when nothing):
@@ -42,7 +35,7 @@ export function webProblem() {
       .filter((f) => !fs.existsSync(path.join(web, 'vendor', f)));
     if (vendor.length) problems.push(`${web}/vendor/ lacks ${vendor.join(', ')}: run bash js/scripts/build_web.sh`);
   }
-  if (!isExecutable(CHROMIUM)) problems.push(`${CHROMIUM} is not an executable file: install Chromium or set CHROMIUM_BIN`);
+  if (chromiumProblem()) problems.push(chromiumProblem());
   return problems.join('\n');
 }
 

@@ -23,7 +23,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { makeTempDir, readEnv, removeDir, runCli } from './helpers.mjs';
+import { makeTempDir, missing, readEnv, removeDir, runCli } from './helpers.mjs';
 import {
   compareOnPage, filePayloads, launchChromium, packAndUnpack, readStoredZip, serveWeb, waitForState, webProblem,
 } from './web_helpers.mjs';
@@ -42,12 +42,10 @@ const WIDTH = 1600;
 const TEST_PREFIX = '__test__/';
 
 const env = readEnv();
-const missing = env.problem ?? webProblem();
+const problem = env.problem ?? webProblem();
 
-if (missing) {
-  test('environment (TFJS_QUANT_BIN, TFJS_QUANT_MODELS, js/dist/web, Chromium)', () => {
-    assert.fail(`the web page tests cannot run:\n${missing}`);
-  });
+if (problem) {
+  await missing('TFJS_QUANT_BIN, TFJS_QUANT_MODELS, js/dist/web, Chromium', problem);
 } else {
   registerTests(env);
 }
