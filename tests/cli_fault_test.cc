@@ -215,7 +215,7 @@ TEST_F(BadEvaluator, NamesAnOutputItNeverDeclared) {
   Write("send({ ready: true }); send(load((await next()).id));\n"
         "for (;;) { const r = await next();\n"
         "  if (r.cmd === 'weights') send({ id: r.id, ok: true });\n"
-        "  else send({ id: r.id, ok: true, inferences: 2, results: [{ input: 0, output: 'zzz', n: 1, sig: 1, err: 0 }] }); }");
+        "  else send({ id: r.id, ok: true, inferences: 2, results: [{ input: 0, output: 'zzz', n: 1, sig: 1, err: 0, maxabs: 0, dot: 1, nout: 1, argmax_ref: 0, argmax_out: 0 }] }); }");
   ExpectFailed(Auto(), "a result names the output 'zzz', which it did not declare");
 }
 
@@ -224,15 +224,25 @@ TEST_F(BadEvaluator, LeavesOutAResult) {
   Write("send({ ready: true }); send(load((await next()).id));\n"
         "for (;;) { const r = await next();\n"
         "  if (r.cmd === 'weights') send({ id: r.id, ok: true });\n"
-        "  else send({ id: r.id, ok: true, inferences: 2, results: [{ input: 0, output: 'y', n: 1, sig: 1, err: 0 }] }); }");
+        "  else send({ id: r.id, ok: true, inferences: 2, results: [{ input: 0, output: 'y', n: 1, sig: 1, err: 0, maxabs: 0, dot: 1, nout: 1, argmax_ref: 0, argmax_out: 0 }] }); }");
   ExpectFailed(Auto(), "an evaluation returned 1 results, not 2 (one per input asked for and guarded output)");
+}
+
+// A result without a metric would count it as 0: a maxabs<= budget would
+// hold whatever the outputs were. The field is named.
+TEST_F(BadEvaluator, LeavesOutAMetric) {
+  Write("send({ ready: true }); send(load((await next()).id));\n"
+        "const res = [0, 1].map(i => ({ input: i, output: 'y', n: 1, sig: 1, err: 0, dot: 1, nout: 1, argmax_ref: 0, argmax_out: 0 }));\n"
+        "for (;;) { const r = await next();\n"
+        "  send(r.cmd === 'weights' ? { id: r.id, ok: true } : { id: r.id, ok: true, inferences: 2, results: res }); }");
+  ExpectFailed(Auto(), "a result lacks \"maxabs\"");
 }
 
 // A working evaluator that ignores "quit" and keeps stderr open: the run
 // still ends, the evaluator killed after a grace period.
 TEST_F(BadEvaluator, IgnoresQuit) {
   Write("process.on('SIGTERM', () => {}); send({ ready: true }); send(load((await next()).id));\n"
-        "const res = [0, 1].map(i => ({ input: i, output: 'y', n: 1, sig: 1, err: 0, maxabs: 0, dot: 1, nout: 1 }));\n"
+        "const res = [0, 1].map(i => ({ input: i, output: 'y', n: 1, sig: 1, err: 0, maxabs: 0, dot: 1, nout: 1, argmax_ref: 0, argmax_out: 0 }));\n"
         "for (;;) { const r = await next();\n"
         "  if (r.cmd === 'quit') { setInterval(() => {}, 1000); break; }\n"
         "  send(r.cmd === 'weights' ? { id: r.id, ok: true } : { id: r.id, ok: true, inferences: 2, results: res }); }");
@@ -252,7 +262,7 @@ TEST_F(BadEvaluator, DeeplyNestedUnknownMemberInAnEntry) {
   json.replace(json.find("\"name\":\"w0\""), 11, "\"extra\":" + nested + ",\"name\":\"w0\"");
   WriteFile(model / "model.json", json);
   Write("send({ ready: true }); send(load((await next()).id));\n"
-        "const res = [0, 1].map(i => ({ input: i, output: 'y', n: 1, sig: 1, err: 0, maxabs: 0, dot: 1, nout: 1 }));\n"
+        "const res = [0, 1].map(i => ({ input: i, output: 'y', n: 1, sig: 1, err: 0, maxabs: 0, dot: 1, nout: 1, argmax_ref: 0, argmax_out: 0 }));\n"
         "for (;;) { const r = await next(); if (r.cmd === 'quit') process.exit(0);\n"
         "  send(r.cmd === 'weights' ? { id: r.id, ok: true } : { id: r.id, ok: true, inferences: 2, results: res }); }");
   RunResult r = Auto();

@@ -231,8 +231,8 @@ TEST_F(PlanTest, TwoDTypesMatchingOneNameIsAnError) {
   EXPECT_NE(m.find("'conv1/kernel'"), std::string::npos) << m;
   EXPECT_NE(m.find("'conv1/*'"), std::string::npos) << m;
   EXPECT_NE(m.find("'*/kernel'"), std::string::npos) << m;
-  EXPECT_NE(m.find("--quantize_uint8"), std::string::npos) << m;
-  EXPECT_NE(m.find("--quantize_float16"), std::string::npos) << m;
+  EXPECT_NE(m.find("uint8 pattern"), std::string::npos) << m;
+  EXPECT_NE(m.find("float16 pattern"), std::string::npos) << m;
 }
 
 TEST_F(PlanTest, ConflictOnNonFloat32NameIsStillAnError) {
@@ -263,8 +263,27 @@ TEST_F(PlanTest, TwoFallthroughsAreAnError) {
   EXPECT_EQ(p.status().code(), StatusCode::kInvalidArgument);
   const std::string& m = p.status().message();
   EXPECT_NE(m.find("fallthrough"), std::string::npos) << m;
-  EXPECT_NE(m.find("--quantize_uint8"), std::string::npos) << m;
-  EXPECT_NE(m.find("--quantize_uint16"), std::string::npos) << m;
+  // The library names no CLI flag: the option's own name, as JS and the CLI share it.
+  EXPECT_NE(m.find("uint8 and uint16 are both asked for"), std::string::npos) << m;
+  EXPECT_EQ(m.find("--"), std::string::npos) << m;
+}
+
+TEST_F(PlanTest, WarnsOfWhatDoesNothing) {
+  EXPECT_EQ(SelectionWarnings(*model_, Selection{}),
+            std::vector<std::string>{"no encoding was asked for (uint8, uint16 or float16): nothing is quantized, "
+                                     "the weights are copied as stored"});
+  Selection sel;
+  sel.uint8 = Patterns({"conv1/*", "nothing*", "flag"});
+  sel.float16 = Bare();
+  sel.skip = {"dense/bias", "gone"};
+  EXPECT_EQ(SelectionWarnings(*model_, sel),
+            (std::vector<std::string>{"uint8 pattern 'nothing*' matches no weight",
+                                      "uint8 pattern 'flag' matches only weights that are not float32, which are "
+                                      "never quantized",
+                                      "skip pattern 'gone' matches no weight"}));
+  sel.uint8 = Patterns({"conv1/*"});
+  sel.skip = {};
+  EXPECT_TRUE(SelectionWarnings(*model_, sel).empty());
 }
 
 TEST_F(PlanTest, SkipWins) {

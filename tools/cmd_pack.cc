@@ -122,6 +122,11 @@ int Run(const PackArgs& a) {
   if (!plan.ok()) return Fail(plan.status());
   auto report = WriteOutput(om, *plan, *options, out, a.force, a.write.sync, a.write.threads);
   if (!report.ok()) return Fail(report.status());
+  // Packing without quantizing is the common case: only patterns that do
+  // nothing are worth a word.
+  if (sel->uint8.given || sel->uint16.given || sel->float16.given) {
+    for (const auto& w : SelectionWarnings(*om.model, *sel)) Warn(w);
+  }
   for (const auto& w : report->warnings) Warn(w);
   PrintSummary(om, *report, out);
   return kExitOk;

@@ -30,6 +30,7 @@ int Run(const QuantizeArgs& a) {
   if (!plan.ok()) return Fail(plan.status());
   auto report = WriteOutput(*opened, *plan, *options, a.out, a.force, a.write.sync, a.write.threads);
   if (!report.ok()) return Fail(report.status());
+  for (const auto& w : SelectionWarnings(*opened->model, *sel)) Warn(w);
   for (const auto& w : report->warnings) Warn(w);
   PrintSummary(*opened, *report, a.out);
   return kExitOk;

@@ -26,6 +26,15 @@ Runner SetupDiff(CLI::App& sub);
 Runner SetupAuto(CLI::App& sub);
 Runner SetupPack(CLI::App& sub);
 Runner SetupExport(CLI::App& sub);
+#ifdef TFJS_QUANT_NODE_CLI
+// `npx tfjs-quant serve` is js/bin/serve.js's (plain Node), which takes it
+// before this program starts; it is listed here so that --help shows every
+// command the package has.
+inline Runner SetupServe(CLI::App& sub) {
+  sub.allow_extras();
+  return [] { return 1; };
+}
+#endif
 
 // Options every subcommand spells the same way.
 inline constexpr const char* kModelHelp =
@@ -69,6 +78,10 @@ inline constexpr Command kCommands[] = {
 #ifndef TFJS_QUANT_NODE_CLI  // auto runs evaluator processes: the native tool only
     {"auto", "Find the smallest per-tensor mix of uint8/16-bit/float32 within an accuracy budget, measured in TensorFlow.js",
      SetupAuto},
+#else
+    {"serve", "Serve the web page that inspects, quantizes and runs auto on a model in your browser "
+              "(npx tfjs-quant serve --help)",
+     SetupServe},
 #endif
 };
 

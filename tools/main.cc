@@ -82,8 +82,8 @@ int main(int argc, char** argv) {
 #ifdef TFJS_QUANT_NODE_CLI
     if (std::strcmp(argv[1], "auto") == 0) {
       std::fprintf(stderr, "tfjs-quant: error: 'auto' needs the native tfjs-quant (it runs TensorFlow.js evaluator "
-                           "processes); from JavaScript, auto() in the package measures with your own tfjs "
-                           "(docs/javascript.md); this WebAssembly build has every other command\n");
+                           "processes); in JavaScript, auto() measures with your own tfjs (docs/javascript.md), "
+                           "and the web page runs it in your browser (npx tfjs-quant serve)\n");
       return kExitUsage;
     }
 #endif
@@ -122,6 +122,25 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "tfjs-quant: error: %s\n", tfq::Printable(e.what(), 400).c_str());
+    // The converter's flags are spelled with '_', many tools' with '-':
+    // an unknown --a-b whose other spelling the command has is named.
+    for (auto& [sub, run] : runners) {
+      if (!sub->parsed()) continue;
+      for (int i = 2; i < argc; ++i) {
+        std::string flag(argv[i]);
+        if (flag.rfind("--", 0) != 0) continue;
+        flag = flag.substr(0, flag.find('='));
+        if (sub->get_option_no_throw(flag) != nullptr) continue;
+        std::string other = flag;
+        const bool dashes = other.find('-', 2) != std::string::npos;
+        for (size_t k = 2; k < other.size(); ++k)
+          if (other[k] == (dashes ? '-' : '_')) other[k] = dashes ? '_' : '-';
+        if (other != flag && sub->get_option_no_throw(other) != nullptr) {
+          std::fprintf(stderr, "Did you mean %s?\n", other.c_str());
+          break;
+        }
+      }
+    }
     // A bare pattern flag (long or short spelling) followed by its patterns
     // as a separate word leaves that word unexpected.
     bool bare_pattern_flag = false;

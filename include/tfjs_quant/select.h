@@ -50,4 +50,10 @@ std::vector<std::string> SplitPatterns(std::string_view list);
 // dtypes, or two fallthroughs, is an InvalidArgument error naming both.
 Result<std::vector<Target>> Plan(const Model& model, const Selection& sel);
 
+// What in `sel` has no effect on `model`, one line each for the user: no
+// encoding asked for at all, a pattern that matches no weight (or only
+// weights that are not float32), a skip pattern that matches none. Names
+// no CLI flag: "uint8 pattern 'conv*' matches no weight".
+std::vector<std::string> SelectionWarnings(const Model& model, const Selection& sel);
+
 }  // namespace tfq

@@ -137,7 +137,9 @@ export class TfjsQuantError extends Error {
   code:
     | 'INVALID_ARGUMENT' | 'PARSE_ERROR' | 'FORMAT_ERROR' | 'UNSUPPORTED' | 'NOT_FOUND' | 'UNSAFE_PATH'
     | 'ALREADY_EXISTS' | 'IO_ERROR' | 'LIMIT_EXCEEDED' | 'OUT_OF_MEMORY' | 'EVALUATOR_FAILED'
-    | 'BUDGET_UNREACHABLE' | 'MISMATCH' | 'INTERNAL';
+    | 'BUDGET_UNREACHABLE' | 'MISMATCH' | 'INTERNAL'
+    /** auto() stopped by its AbortSignal (the package's own; no status code of the core). */
+    | 'CANCELLED';
 }
 
 /** Compiles and starts the WebAssembly module (each call does it when needed). */
@@ -184,6 +186,10 @@ export interface InspectReport {
     uint8?: ErrorEstimate; uint16?: ErrorEstimate; float16?: ErrorEstimate;
     uint8_levels_used?: number; worst_channel_range_share?: number; worst_channel_levels?: number;
     float16_overflow?: number; float16_underflow?: number;
+    /** 64 counts of the finite values over [min, max], as the HTML report draws them. */
+    histogram?: number[];
+    /** The uint8 codes' values: min + k * scale for k = 0..255. */
+    uint8_grid?: { min: number; scale: number; constant: boolean };
   }>;
 }
 

@@ -40,6 +40,23 @@ std::optional<int64_t> Count(const Json& j, const char* key, int64_t max) {
   return static_cast<int64_t>(*v);
 }
 
+// A metric every result carries: a number, or null where it was not finite
+// (JSON has no NaN), which counts as a non-finite output. A result without
+// it is refused by name: taken as 0, a missing maxabs or argmax would let a
+// maxabs<= or top1>= budget hold whatever the outputs were.
+Status Metric(const Json& x, const char* key, double* value, int64_t* non_finite) {
+  const Json* f = Field(x, key);
+  if (!f) return EvaluatorFailed(std::string("a result lacks \"") + key + "\"");
+  if (f->is_null()) {
+    *value = 0;
+    *non_finite = std::max<int64_t>(*non_finite, 1);
+    return Status::Ok();
+  }
+  if (!f->is_number()) return EvaluatorFailed(std::string("a result's \"") + key + "\" is not a number");
+  *value = f->get<double>();
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string CandidateBatch::entries_json(size_t begin, size_t end) const {
@@ -126,16 +143,21 @@ Result<Measurement> ParseMeasurement(std::string_view reply, int num_inputs, std
     if (!n || !sig) return EvaluatorFailed("a result lacks its value count or signal power");
     s.n = *n;
     s.sig = *sig;
-    s.max_abs = Number(x, "maxabs").value_or(0);
-    s.dot = Number(x, "dot").value_or(0);
-    s.nout = Number(x, "nout").value_or(0);
+    TFQ_RETURN_IF_ERROR(Metric(x, "maxabs", &s.max_abs, &s.non_finite));
+    TFQ_RETURN_IF_ERROR(Metric(x, "dot", &s.dot, &s.non_finite));
+    TFQ_RETURN_IF_ERROR(Metric(x, "nout", &s.nout, &s.non_finite));
     // Sums of squares and counts are never negative; none may be NaN/Inf.
     for (double v : {s.n, s.sig, s.err, s.max_abs, s.nout}) {
       if (!(v >= 0) || !std::isfinite(v)) return EvaluatorFailed("a result holds a negative or non-finite sum");
     }
     if (!std::isfinite(s.dot)) return EvaluatorFailed("a result holds a non-finite sum");
-    s.argmax_ref = Count(x, "argmax_ref", int64_t{1} << 53).value_or(0);
-    s.argmax_out = Count(x, "argmax_out", int64_t{1} << 53).value_or(0);
+    const auto argmax_ref = Count(x, "argmax_ref", int64_t{1} << 53), argmax_out = Count(x, "argmax_out", int64_t{1} << 53);
+    if (!argmax_ref || !argmax_out) {
+      return EvaluatorFailed(std::string("a result lacks \"") + (argmax_ref ? "argmax_out" : "argmax_ref") +
+                             "\" (a whole number)");
+    }
+    s.argmax_ref = *argmax_ref;
+    s.argmax_out = *argmax_out;
     m.samples.push_back(s);
   }
   // Exactly one result per (input asked for, output): a missing one would

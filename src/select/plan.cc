@@ -25,15 +25,17 @@ Result<std::vector<Target>> Plan(const Model& model, const Selection& sel) {
     Target target;
     const char* flag;
   };
-  const std::array<Named, 3> rules = {{{&sel.uint8, Target::kUint8, "--quantize_uint8"},
-                                       {&sel.uint16, Target::kUint16, "--quantize_uint16"},
-                                       {&sel.float16, Target::kFloat16, "--quantize_float16"}}};
+  // Named as both edges name them: the JS option uint8, the CLI's
+  // --quantize_uint8 (the library names no flag).
+  const std::array<Named, 3> rules = {{{&sel.uint8, Target::kUint8, "uint8"},
+                                       {&sel.uint16, Target::kUint16, "uint16"},
+                                       {&sel.float16, Target::kFloat16, "float16"}}};
   const Named* fallthrough = nullptr;
   for (const auto& r : rules) {
     if (r.rule->given && r.rule->fallthrough) {
       if (fallthrough) {
         return InvalidArgument(std::string("more than one quantization fallthrough: ") + fallthrough->flag + " and " +
-                               r.flag + " are both given without patterns; exactly one may be");
+                               r.flag + " are both asked for without patterns; exactly one may be");
       }
       fallthrough = &r;
     }
@@ -67,6 +69,46 @@ Result<std::vector<Target>> Plan(const Model& model, const Selection& sel) {
     plan.push_back(target);
   }
   return plan;
+}
+
+std::vector<std::string> SelectionWarnings(const Model& model, const Selection& sel) {
+  std::vector<std::string> out;
+  if (!sel.uint8.given && !sel.uint16.given && !sel.float16.given) {
+    out.push_back("no encoding was asked for (uint8, uint16 or float16): nothing is quantized, the weights are "
+                  "copied as stored");
+    return out;
+  }
+  // Whether `p` matches any weight, and any float32 one.
+  auto matches = [&](const std::string& p, bool* any_float32) {
+    bool any = false;
+    *any_float32 = false;
+    for (const auto& t : model.tensors()) {
+      const WeightEntry& e = model.entry(t);
+      if (!GlobMatch(p, e.name)) continue;
+      any = true;
+      *any_float32 = *any_float32 || e.dtype == DType::kFloat32;
+    }
+    return any;
+  };
+  const std::pair<const DTypeRule*, const char*> rules[] = {
+      {&sel.uint8, "uint8"}, {&sel.uint16, "uint16"}, {&sel.float16, "float16"}};
+  for (const auto& [rule, name] : rules) {
+    if (!rule->given) continue;
+    for (const auto& p : rule->patterns) {
+      bool float32 = false;
+      if (!matches(p, &float32)) {
+        out.push_back(std::string(name) + " pattern " + Quoted(p) + " matches no weight");
+      } else if (!float32) {
+        out.push_back(std::string(name) + " pattern " + Quoted(p) +
+                      " matches only weights that are not float32, which are never quantized");
+      }
+    }
+  }
+  for (const auto& p : sel.skip) {
+    bool float32 = false;
+    if (!matches(p, &float32)) out.push_back("skip pattern " + Quoted(p) + " matches no weight");
+  }
+  return out;
 }
 
 }  // namespace tfq

@@ -259,6 +259,11 @@ Status Write(const Json& request, bool dequantize, const Files& in, Output* out)
     TFQ_ASSIGN_OR_RETURN(plan, Plan(model, sel));
   }
   TFQ_ASSIGN_OR_RETURN(WriteReport report, WriteModel(model, plan, options, out->files));
+  // What the options asked for that did nothing, as the CLI warns.
+  if (!dequantize && !request.contains("plan")) {
+    auto unused = SelectionWarnings(model, sel);
+    report.warnings.insert(report.warnings.begin(), unused.begin(), unused.end());
+  }
   out->order = report.files;
   out->text = json::DumpPython(ReportJson(report));
   return Status::Ok();

@@ -25,16 +25,21 @@ async function main() {
   const report = await inspect(artifacts, { wire: false });
   const risky: string[] = report.tensors.filter((x) => x.risk === 'high').map((x) => x.name);
   report.totals.uint8.gzip.toFixed();
+  const drawn: number = (report.tensors[0].histogram ?? []).length + (report.tensors[0].uint8_grid?.scale ?? 0);
   const delta = await diff(artifacts, q);
   delta.tensors[0].sqnrDb?.toFixed(1);
-  console.log(risky, delta.differ);
+  console.log(risky, delta.differ, drawn);
   const planned = await quantize(files.files, { plan: { a: 'uint8', b: 'keep' } });
   planned.report.bytesAfter.toFixed();
   const stop = new AbortController();
   const found = await auto(files.files, {
     tf: { ...tf, loadGraphModel: tfc.loadGraphModel, loadLayersModel: tfl.loadLayersModel }, budget: 'sqnr>=30',
-    signal: stop.signal, onProgress: (p) => console.log(p.evaluations, p.estimatedTotal),
+    signal: stop.signal, onProgress: (p) => console.log(p.evaluations, p.estimatedTotal), limits: { json_depth: 2000 },
+  }).catch((e: unknown) => {
+    if (e instanceof TfjsQuantError && e.code === 'CANCELLED') return null;
+    throw e;
   });
+  if (!found) return;
   found.choices.filter((c) => c.target === 'uint8').map((c) => c.why);
   found.check.sqnr_db?.toFixed(1);
   try { await ready(); } catch (e) { if (e instanceof TfjsQuantError) console.log(e.code === 'LIMIT_EXCEEDED'); }
