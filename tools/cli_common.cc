@@ -116,7 +116,7 @@ long KillAfterFilesFromEnv() {
 
 Result<WriteReport> WriteOutput(const OpenedModel& in, std::span<const Target> plan, WriteOptions options,
                                 const fs::path& out, bool force, bool sync, int threads) {
-  TFQ_ASSIGN_OR_RETURN(auto dir, OutputDir::Create(out, in.inputs, force));
+  TFQ_ASSIGN_OR_RETURN(auto dir, OutputDir::Create(out, in.inputs, force, kReplaceHint));
   dir->set_sync(sync);
   ThreadExecutor executor(threads);
   options.executor = &executor;

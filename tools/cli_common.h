@@ -17,6 +17,10 @@ class App;
 
 namespace tfq::cli {
 
+// How the CLI says that --force would replace an existing OUT (the disk
+// edge names no flag).
+inline constexpr std::string_view kReplaceHint = "pass --force to replace it";
+
 // Documented in README.md ("Exit codes"). Every code below 128: 128 and up
 // is the shell's "killed by a signal".
 enum ExitCode : int {

@@ -167,7 +167,7 @@ int Run(const AutoArgs& a) {
   if (!opened.ok()) return Fail(opened.status());
   const Model& model = *opened->model;
   // Refuse a bad OUT now, not after a long search.
-  auto out_dir = OutputDir::Create(a.out, opened->inputs, a.force);
+  auto out_dir = OutputDir::Create(a.out, opened->inputs, a.force, kReplaceHint);
   if (!out_dir.ok()) return Fail(out_dir.status());
   // One inspection serves the search and, with --html, the report (which
   // also wants the sizes on the wire).

@@ -97,8 +97,11 @@ class OutputDir : public FileSink {
   // input; that is or contains an input file (so --force can never delete
   // the input); that is a symbolic link; that exists and is not a folder;
   // or that is a non-empty folder unless `force`.
+  // `replace_hint` ends the message of a refusal that `force` would have
+  // avoided, in the caller's terms (the CLI: "pass --force to replace it").
   static Result<std::unique_ptr<OutputDir>> Create(const std::filesystem::path& out, const InputPaths& inputs,
-                                                   bool force);
+                                                   bool force,
+                                                   std::string_view replace_hint = "it is replaced only with force");
   ~OutputDir() override;
   // `name`s are plain file names: no '/', not "." or "..".
   Status WriteFile(std::string_view name, std::span<const uint8_t> data) override;
@@ -121,6 +124,7 @@ class OutputDir : public FileSink {
   Status Replace();
   void Committed();
   std::filesystem::path out_, tmp_;
+  std::string replace_hint_;
   bool force_ = false, existed_ = false, committed_ = false, sync_ = false;
   std::vector<std::filesystem::path> created_;  // parent folders made for `out`, outermost first
 };

@@ -466,7 +466,8 @@ Result<std::vector<fs::path>> MakeParents(const fs::path& parent) {
 
 }  // namespace
 
-Result<std::unique_ptr<OutputDir>> OutputDir::Create(const fs::path& out, const InputPaths& inputs, bool force) {
+Result<std::unique_ptr<OutputDir>> OutputDir::Create(const fs::path& out, const InputPaths& inputs, bool force,
+                                                     std::string_view replace_hint) {
   TFQ_ASSIGN_OR_RETURN(const fs::path out_real, ResolveOut(out));
   const fs::path parent = out_real.parent_path();
   // Leftovers of killed runs first: an old OUT put back counts as existing.
@@ -480,11 +481,14 @@ Result<std::unique_ptr<OutputDir>> OutputDir::Create(const fs::path& out, const 
     if (!fs::is_directory(st)) return AlreadyExists("output " + Shown(out) + " exists and is not a folder");
     const bool empty = fs::is_empty(out_real, ec);
     if (ec) return IOError(Shown(out) + ": " + ec.message());
-    if (!empty && !force) return AlreadyExists("output " + Shown(out) + " exists and is not empty; pass --force to replace it");
+    if (!empty && !force) {
+      return AlreadyExists("output " + Shown(out) + " exists and is not empty; " + std::string(replace_hint));
+    }
   }
   TFQ_ASSIGN_OR_RETURN(std::vector<fs::path> created, MakeParents(parent));
   // Owns `created` from here: destroyed uncommitted, it removes them.
   std::unique_ptr<OutputDir> dir(new OutputDir(out_real, fs::path(), force, existed, std::move(created)));
+  dir->replace_hint_ = std::string(replace_hint);
   for (int attempt = 0; attempt < 100; ++attempt) {
     const fs::path tmp = parent / TempName(out_real.filename().string());
     // Tracked before it exists: a signal right after the mkdir finds it (the
@@ -614,7 +618,7 @@ Status OutputDir::Commit() {
       if (force_) return Replace();
       return AlreadyExists("output " + Shown(out_) +
                            " was created by something else while tfjs-quant was writing (another run?); it was left "
-                           "as it is and nothing was written; pass --force to replace it");
+                           "as it is and nothing was written; " + replace_hint_);
     }
     return IOError("cannot rename " + Shown(tmp_) + " to " + Errno(out_, e));
   }

@@ -93,8 +93,8 @@ Status CheckPackedWeights(const std::string& model_json, std::string_view label,
   list("missing (the model needs them; no input tensor has the name)", missing);
   list("extra (packed, but the model has no such weight)", extra);
   list("with another shape", shape);
-  return Mismatch(msg + "\n  (--rename, --prefix, --transpose, --layout torch, --include and --exclude change what "
-                        "is packed)");
+  return Mismatch(msg + "\n  (the renames, the prefix, the transposes, the torch layout and the include and exclude "
+                        "patterns change what is packed)");
 }
 
 }  // namespace tfq

@@ -146,7 +146,7 @@ Status ConvertElements(const PackedFiles::Layout::Item& it, const uint8_t* p, ui
   auto out_of_range = [&](uint64_t i, std::string value) {
     return Unsupported(it.src.origin + " (" + std::string(SourceDTypeName(it.src.dtype)) + "): element " +
                        std::to_string(i) + " is " + value +
-                       ", outside int32, the integer type of tfjs (leave the tensor out with --exclude)");
+                       ", outside int32, the integer type of tfjs (an exclude pattern leaves the tensor out)");
   };
   switch (it.src.dtype) {
     case SourceDType::kFloat64:

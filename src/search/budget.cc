@@ -134,7 +134,8 @@ Result<Budget> ParseBudget(std::string_view text) {
   }
   if (b.uses_score() && b.uses_reference()) {
     return InvalidArgument("budget " + Quoted(b.text) +
-                           ": 'score' comes from --eval-cmd and cannot be combined with sqnr/cosine/maxabs/top1");
+                           ": 'score' is the number an evaluator of your own prints and cannot be combined with "
+                           "sqnr/cosine/maxabs/top1");
   }
   return b;
 }

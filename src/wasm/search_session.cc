@@ -100,8 +100,8 @@ Status SearchOpen(const Json& request, Files& in, Output* out) {
   }
   TFQ_ASSIGN_OR_RETURN(Budget budget, ParseBudget(budget_text->get<std::string>()));
   if (budget.uses_score()) {
-    return InvalidArgument("budget " + Quoted(budget.text) + " bounds 'score', which only the CLI's --eval-cmd gives; "
-                           "bound sqnr, cosine, maxabs or top1");
+    return InvalidArgument("budget " + Quoted(budget.text) + " bounds 'score', the number an evaluator of your own "
+                           "prints; tfjs measures sqnr, cosine, maxabs and top1");
   }
   auto s = std::make_unique<Session>();
   SearchOptions options;
